@@ -1,0 +1,66 @@
+import Hummingbird
+import Logging
+import PostgresNIO
+import Prometheus
+import ServiceLifecycle
+import StockyardCore
+import StockyardStore
+
+/// What the API is built from: values, so tests build the same application against their own database.
+public struct APIDependencies: Sendable {
+    public let config: StockyardConfig
+    public let database: Database
+    public let registry: PrometheusCollectorRegistry
+    /// The migrations this build expects the database to have (for `/ready`).
+    public let expectedMigrations: [MigrationFile]
+
+    public init(config: StockyardConfig, database: Database, registry: PrometheusCollectorRegistry,
+                expectedMigrations: [MigrationFile]) {
+        self.config = config
+        self.database = database
+        self.registry = registry
+        self.expectedMigrations = expectedMigrations
+    }
+}
+
+/// The whole API process: the app-role pool and the HTTP server, run by one `ServiceGroup`
+/// that shuts down gracefully on SIGTERM/SIGINT (the pool is started before the server and stopped after it).
+public func buildApplication(config: StockyardConfig, logger: Logger) throws -> some ApplicationProtocol {
+    let client = Database.makeClient(url: config.databaseURL, poolSize: config.databasePoolSize, logger: logger)
+    let dependencies = APIDependencies(
+        config: config, database: Database(client: client, poolSize: config.databasePoolSize),
+        registry: PrometheusCollectorRegistry(),
+        expectedMigrations: try Migrator.loadFiles(directory: config.migrationsDirectory))
+    return buildApplication(dependencies, services: [client], logger: logger)
+}
+
+public func buildApplication(_ dependencies: APIDependencies, services: [any Service],
+                             logger: Logger) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(dependencies),
+        configuration: .init(address: .hostname(dependencies.config.httpHost, port: dependencies.config.httpPort),
+                             serverName: "stockyard"),
+        services: services,
+        logger: logger
+    )
+}
+
+/// Every route, with its middleware. The OpenAPI test reads `routes` from this router.
+public func buildRouter(_ dependencies: APIDependencies) -> Router<AppRequestContext> {
+    let database = dependencies.database
+    let router = Router(context: AppRequestContext.self)
+    router.addMiddleware {
+        RequestIDMiddleware()
+        HTTPMetricsMiddleware(registry: dependencies.registry)
+        ProblemMiddleware()
+        BodyLimitMiddleware(limit: dependencies.config.maxBodyBytes)
+    }
+    HealthController(database: database, expectedMigrations: dependencies.expectedMigrations).register(on: router)
+    MetricsController(registry: dependencies.registry, database: database).register(on: router)
+    OpenAPIController().register(on: router)
+
+    let v1 = router.group("v1").add(middleware: TokenAuthenticator(tokens: TokenRepository(database: database)))
+    MeController(companies: CompanyRepository(database: database)).register(on: v1)
+    TokenController(tokens: TokenRepository(database: database)).register(on: v1)
+    return router
+}

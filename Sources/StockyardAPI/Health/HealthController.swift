@@ -1,0 +1,58 @@
+import Hummingbird
+import Logging
+import StockyardCore
+import StockyardStore
+
+/// `/health` says the process is alive; `/ready` that it can serve: database reachable, schema current.
+struct HealthController {
+    let database: Database
+    /// The newest migration this build knows; the database must have applied it.
+    let expectedMigrations: [MigrationFile]
+
+    struct Health: ResponseEncodable { let status: String }
+    struct Readiness: ResponseEncodable {
+        let status: String
+        let database: String
+        let appliedMigrations: Int
+        let expectedMigrations: Int
+        let pendingMigrations: [String]
+    }
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/health") { _, _ in Health(status: "ok") }
+        router.get("/ready") { _, context in try await ready(context: context) }
+    }
+
+    func ready(context: AppRequestContext) async throws -> EditedResponse<Readiness> {
+        let applied: [AppliedMigration]
+        do {
+            applied = try await withDeadline(.seconds(2)) {
+                try await database.withConnection { try await Migrator.readApplied(on: $0, logger: context.logger) }
+            }
+        } catch {
+            context.logger.warning("readiness: database unreachable", metadata: ["error": "\(String(reflecting: error))"])
+            throw AppError.unavailable("the database is not reachable")
+        }
+        let appliedVersions = Set(applied.map(\.version))
+        let pending = expectedMigrations.filter { !appliedVersions.contains($0.version) }.map { "\($0.version)_\($0.name)" }
+        let readiness = Readiness(status: pending.isEmpty ? "ready" : "migrations_pending", database: "ok",
+                                  appliedMigrations: applied.count, expectedMigrations: expectedMigrations.count,
+                                  pendingMigrations: pending)
+        return EditedResponse(status: pending.isEmpty ? .ok : .serviceUnavailable, response: readiness)
+    }
+}
+
+struct DeadlineExceeded: Error {}
+
+/// Runs `operation`, or throws `DeadlineExceeded` when it takes longer than `limit`.
+func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw DeadlineExceeded()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}

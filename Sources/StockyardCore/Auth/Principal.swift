@@ -1,0 +1,19 @@
+/// Who is calling: the token's company (the tenant of every query it makes), its optional shop, and its scopes.
+public struct Principal: Sendable, Equatable {
+    public let tokenID: Int64
+    public let companyID: Int64
+    public let shopID: Int64?
+    public let scopes: [Scope]
+
+    public init(tokenID: Int64, companyID: Int64, shopID: Int64?, scopes: [Scope]) {
+        self.tokenID = tokenID
+        self.companyID = companyID
+        self.shopID = shopID
+        self.scopes = scopes
+    }
+
+    /// Throws 403 unless the token carries `scope` (or one that implies it).
+    public func require(_ scope: Scope) throws(AppError) {
+        guard scopes.allows(scope) else { throw .forbidden("this token lacks the '\(scope.rawValue)' scope") }
+    }
+}

@@ -1,0 +1,120 @@
+/// Everything a Stockyard process is configured with, read from environment variables.
+/// Every key has a default that works with `ops/pg` on this machine; `stockyard config --json` prints the result.
+public struct StockyardConfig: Sendable, Equatable {
+    /// `STOCKYARD_DATABASE_URL`: what `serve` and `worker` connect as (the `stockyard_app` role, subject to RLS).
+    public var databaseURL: DatabaseURL
+    /// `STOCKYARD_OWNER_DATABASE_URL`: the schema owner, for `migrate` and the admin commands.
+    public var ownerDatabaseURL: DatabaseURL
+    /// `STOCKYARD_DB_POOL_SIZE`: the most connections one process holds.
+    public var databasePoolSize: Int
+    /// `STOCKYARD_HTTP_HOST` / `STOCKYARD_HTTP_PORT`.
+    public var httpHost: String
+    public var httpPort: Int
+    /// `STOCKYARD_MAX_BODY_BYTES`: larger request bodies are refused with 413 before they are read in full.
+    public var maxBodyBytes: Int
+    /// `STOCKYARD_MIGRATIONS_DIR`: where `NNNN_name.sql` files are read from.
+    public var migrationsDirectory: String
+    /// `STOCKYARD_LOG_LEVEL`: trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String
+    /// `STOCKYARD_LOG_FORMAT`: `text` or `json` (one JSON object per line).
+    public var logFormat: LogFormat
+
+    public enum LogFormat: String, Sendable, Codable { case text, json }
+
+    public static let defaults = StockyardConfig(
+        databaseURL: DatabaseURL(host: "127.0.0.1", port: 54329, username: "stockyard_app", password: "stockyard_app", database: "stockyard"),
+        ownerDatabaseURL: DatabaseURL(host: "127.0.0.1", port: 54329, username: "stockyard_owner", password: "stockyard_owner", database: "stockyard"),
+        databasePoolSize: 16,
+        httpHost: "127.0.0.1",
+        httpPort: 8080,
+        maxBodyBytes: 1 << 20,
+        migrationsDirectory: "migrations",
+        logLevel: "info",
+        logFormat: .text
+    )
+
+    public init(databaseURL: DatabaseURL, ownerDatabaseURL: DatabaseURL, databasePoolSize: Int, httpHost: String, httpPort: Int,
+                maxBodyBytes: Int, migrationsDirectory: String, logLevel: String, logFormat: LogFormat) {
+        self.databaseURL = databaseURL
+        self.ownerDatabaseURL = ownerDatabaseURL
+        self.databasePoolSize = databasePoolSize
+        self.httpHost = httpHost
+        self.httpPort = httpPort
+        self.maxBodyBytes = maxBodyBytes
+        self.migrationsDirectory = migrationsDirectory
+        self.logLevel = logLevel
+        self.logFormat = logFormat
+    }
+
+    /// Reads the `STOCKYARD_*` keys; a key that is set but invalid is an error that names it, never a silent default.
+    public init(environment: [String: String]) throws(ConfigError) {
+        var config = Self.defaults
+        func value(_ key: String) -> String? {
+            guard let raw = environment[key]?.trimmingWhitespace(), !raw.isEmpty else { return nil }
+            return raw
+        }
+        func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+            guard let raw = value(key) else { return nil }
+            guard let number = Int(raw), range.contains(number) else {
+                throw .invalid(key: key, value: raw, reason: "expected an integer in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return number
+        }
+        do {
+            if let url = value("STOCKYARD_DATABASE_URL") { config.databaseURL = try DatabaseURL(parsing: url) }
+        } catch { throw error.renamed("STOCKYARD_DATABASE_URL") }
+        do {
+            if let url = value("STOCKYARD_OWNER_DATABASE_URL") { config.ownerDatabaseURL = try DatabaseURL(parsing: url) }
+        } catch { throw error.renamed("STOCKYARD_OWNER_DATABASE_URL") }
+        config.databasePoolSize = try integer("STOCKYARD_DB_POOL_SIZE", in: 1...1000) ?? config.databasePoolSize
+        config.httpHost = value("STOCKYARD_HTTP_HOST") ?? config.httpHost
+        config.httpPort = try integer("STOCKYARD_HTTP_PORT", in: 0...65535) ?? config.httpPort
+        config.maxBodyBytes = try integer("STOCKYARD_MAX_BODY_BYTES", in: 1...(1 << 30)) ?? config.maxBodyBytes
+        config.migrationsDirectory = value("STOCKYARD_MIGRATIONS_DIR") ?? config.migrationsDirectory
+        if let level = value("STOCKYARD_LOG_LEVEL") {
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(level.lowercased()) else {
+                throw .invalid(key: "STOCKYARD_LOG_LEVEL", value: level, reason: "expected one of \(levels.joined(separator: ", "))")
+            }
+            config.logLevel = level.lowercased()
+        }
+        if let format = value("STOCKYARD_LOG_FORMAT") {
+            guard let parsed = LogFormat(rawValue: format.lowercased()) else {
+                throw .invalid(key: "STOCKYARD_LOG_FORMAT", value: format, reason: "expected text or json")
+            }
+            config.logFormat = parsed
+        }
+        self = config
+    }
+
+    /// The effective configuration as key → value, passwords redacted.
+    public var redacted: [String: String] {
+        [
+            "STOCKYARD_DATABASE_URL": databaseURL.description,
+            "STOCKYARD_OWNER_DATABASE_URL": ownerDatabaseURL.description,
+            "STOCKYARD_DB_POOL_SIZE": String(databasePoolSize),
+            "STOCKYARD_HTTP_HOST": httpHost,
+            "STOCKYARD_HTTP_PORT": String(httpPort),
+            "STOCKYARD_MAX_BODY_BYTES": String(maxBodyBytes),
+            "STOCKYARD_MIGRATIONS_DIR": migrationsDirectory,
+            "STOCKYARD_LOG_LEVEL": logLevel,
+            "STOCKYARD_LOG_FORMAT": logFormat.rawValue,
+        ]
+    }
+}
+
+public enum ConfigError: Error, Equatable, CustomStringConvertible {
+    case invalid(key: String, value: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let key, let value, let reason): "\(key)=\(value) is invalid: \(reason)"
+        }
+    }
+
+    func renamed(_ key: String) -> ConfigError {
+        switch self {
+        case .invalid(_, let value, let reason): .invalid(key: key, value: value, reason: reason)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+/// A keyset page: items in id order and an opaque cursor for the next page (nil on the last one).
+public struct Page<Item: Sendable & Encodable>: Sendable, Encodable {
+    public let items: [Item]
+    public let nextCursor: String?
+
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+/// Paging input: `limit` (1...200, default 50) and `cursor` (from a previous page's `next_cursor`).
+public struct PageRequest: Sendable, Equatable {
+    public static let defaultLimit = 50
+    public static let maxLimit = 200
+    public let limit: Int
+    /// Only ids greater than this are returned.
+    public let afterID: Int64
+
+    public init(limit: Int = PageRequest.defaultLimit, afterID: Int64 = 0) {
+        self.limit = limit
+        self.afterID = afterID
+    }
+
+    public init(limit: String?, cursor: String?) throws(AppError) {
+        var parsedLimit = Self.defaultLimit
+        if let limit {
+            guard let value = Int(limit), (1...Self.maxLimit).contains(value) else {
+                throw .invalid(field: "limit", detail: "'limit' must be an integer from 1 to \(Self.maxLimit)")
+            }
+            parsedLimit = value
+        }
+        var afterID: Int64 = 0
+        if let cursor, !cursor.isEmpty {
+            guard cursor.hasPrefix("c"), let id = Int64(cursor.dropFirst()), id > 0 else {
+                throw .invalid(field: "cursor", detail: "'cursor' is not a cursor this API returned")
+            }
+            afterID = id
+        }
+        self.init(limit: parsedLimit, afterID: afterID)
+    }
+
+    /// Builds the page from up to `limit + 1` fetched rows: the extra row only says there is more.
+    public func page<Item>(from rows: [Item], id: (Item) -> Int64) -> Page<Item> {
+        guard rows.count > limit else { return Page(items: rows, nextCursor: nil) }
+        let items = Array(rows.prefix(limit))
+        return Page(items: items, nextCursor: items.last.map { "c\(id($0))" })
+    }
+}

@@ -1,0 +1,97 @@
+import Logging
+import PostgresNIO
+import StockyardCore
+import Synchronization
+
+/// The Postgres pool and the one place that sets the tenant of a transaction.
+public struct Database: Sendable {
+    public let client: PostgresClient
+    public let poolSize: Int
+    let usage: PoolUsage
+
+    public init(client: PostgresClient, poolSize: Int) {
+        self.client = client
+        self.poolSize = poolSize
+        self.usage = PoolUsage()
+    }
+
+    /// A pool for `url`; run it (`client.run()`, or as a service) before use.
+    public static func makeClient(url: DatabaseURL, poolSize: Int, logger: Logger) -> PostgresClient {
+        // A host that is a directory means Postgres's Unix socket there, as libpq does: cheaper than TCP loopback.
+        var configuration = url.host.hasPrefix("/")
+            ? PostgresClient.Configuration(unixSocketPath: "\(url.host)/.s.PGSQL.\(url.port)", username: url.username,
+                                           password: url.password, database: url.database)
+            : PostgresClient.Configuration(host: url.host, port: url.port, username: url.username, password: url.password,
+                                           database: url.database, tls: .disable)
+        configuration.options.maximumConnections = poolSize
+        configuration.options.minimumConnections = 0
+        return PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+
+    /// Runs `body` in one transaction whose row-level-security tenant is `companyID`.
+    /// `set_config(…, true)` is transaction-local, so the tenant can never leak to the next user of the connection.
+    /// The three framing statements are prepared once per connection: every request runs them.
+    @discardableResult
+    public func withCompany<T: Sendable>(
+        _ companyID: Int64, logger: Logger, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await withConnection { connection in
+            try await connection.run(TenantScopeStatements.Begin(), logger: logger)
+            do {
+                try await connection.run(TenantScopeStatements.SetCompany(companyID: companyID), logger: logger)
+                let result = try await body(connection)
+                try await connection.run(TenantScopeStatements.Commit(), logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// A transaction with no tenant: only for the cross-tenant `SECURITY DEFINER` functions.
+    @discardableResult
+    public func withTransaction<T: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await withConnection { connection in
+            do {
+                return try await connection.withTransaction(logger: logger) { try await body($0) }
+            } catch let error as PostgresTransactionError {
+                throw error.closureError ?? error   // withTransaction wraps what the body threw
+            }
+        }
+    }
+
+    /// A pooled connection outside any transaction, counted in the pool-usage metrics.
+    public func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        usage.leased()
+        defer { usage.released() }
+        return try await client.withConnection { try await body($0) }
+    }
+
+    /// Connections leased right now, and leases since start: exported at `/metrics`.
+    public var poolStats: (inUse: Int, leasesTotal: Int) { (usage.inUse.load(ordering: .relaxed), usage.total.load(ordering: .relaxed)) }
+}
+
+final class PoolUsage: Sendable {
+    let inUse = Atomic<Int>(0)
+    let total = Atomic<Int>(0)
+    func leased() {
+        inUse.add(1, ordering: .relaxed)
+        total.add(1, ordering: .relaxed)
+    }
+    func released() { inUse.subtract(1, ordering: .relaxed) }
+}
+
+extension PostgresConnection {
+    /// Runs a statement whose rows, if any, are not needed.
+    func run<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws {
+        for try await _ in try await execute(statement, logger: logger) {}
+    }
+}
+
+extension PSQLError {
+    /// The SQLSTATE the server sent (23505 unique, 23503 foreign key, 42501 RLS, 40001 serialization…).
+    public var sqlState: String? { serverInfo?[.sqlState] }
+    /// The server's message, for errors that should say what Postgres said.
+    public var serverMessage: String? { serverInfo?[.message] }
+}

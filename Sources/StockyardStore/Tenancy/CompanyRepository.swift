@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import PostgresNIO
+import StockyardCore
+
+/// A tenant.
+public struct Company: Sendable, Codable, Equatable {
+    public let id: Int64
+    public let name: String
+    public let createdAt: Date
+}
+
+/// Companies. Creating one is an operator's act (`stockyard company create`, as the owner);
+/// reading one is scoped like every other tenant read.
+public struct CompanyRepository: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// Creates a company. Needs the owner's pool: the app role may not insert companies.
+    public func create(name: String, logger: Logger) async throws -> Company {
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty, name.count <= 200 else {
+            throw AppError.invalid(field: "name", detail: "'name' must be 1 to 200 characters")
+        }
+        return try await database.withConnection { connection in
+            let rows = try await connection.query(
+                "INSERT INTO stockyard.companies (name) VALUES (\(name)) RETURNING id, name, created_at", logger: logger)
+            for try await (id, name, createdAt) in rows.decode((Int64, String, Date).self) {
+                return Company(id: id, name: name, createdAt: createdAt)
+            }
+            throw AppError.conflict("company was not created")
+        }
+    }
+
+    /// The company, read inside its own scope.
+    public func get(_ companyID: Int64, logger: Logger) async throws -> Company? {
+        try await database.withCompany(companyID, logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT id, name, created_at FROM stockyard.companies WHERE id = \(companyID)", logger: logger)
+            for try await (id, name, createdAt) in rows.decode((Int64, String, Date).self) {
+                return Company(id: id, name: name, createdAt: createdAt)
+            }
+            return nil
+        }
+    }
+
+    /// The first company with this name (oldest first): how `stockyard demo` stays idempotent. Owner only.
+    public func find(named name: String, logger: Logger) async throws -> Company? {
+        try await database.withConnection { connection in
+            let rows = try await connection.query(
+                "SELECT id, name, created_at FROM stockyard.companies WHERE name = \(name) ORDER BY id LIMIT 1", logger: logger)
+            for try await (id, name, createdAt) in rows.decode((Int64, String, Date).self) {
+                return Company(id: id, name: name, createdAt: createdAt)
+            }
+            return nil
+        }
+    }
+
+    /// Every company, for operators. Owner only.
+    public func list(logger: Logger) async throws -> [Company] {
+        try await database.withConnection { connection in
+            var companies: [Company] = []
+            let rows = try await connection.query("SELECT id, name, created_at FROM stockyard.companies ORDER BY id", logger: logger)
+            for try await (id, name, createdAt) in rows.decode((Int64, String, Date).self) {
+                companies.append(Company(id: id, name: name, createdAt: createdAt))
+            }
+            return companies
+        }
+    }
+}

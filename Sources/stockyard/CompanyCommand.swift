@@ -1,0 +1,60 @@
+import ArgumentParser
+import Logging
+import StockyardCore
+import StockyardStore
+
+struct CompanyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "company", abstract: "Create and list companies (tenants).", subcommands: [Create.self, List.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a company and print its id.")
+        @Argument(help: "The company's name.") var name: String
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            let config = try loadConfig()
+            let name = self.name
+            let company = try await withOwnerDatabase(config) { database in
+                try await CompanyRepository(database: database).create(name: name, logger: Logger(label: "stockyard.admin"))
+            }
+            try output(company, json: options.json) { "company \(company.id): \(company.name)" }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every company.")
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            let config = try loadConfig()
+            let companies = try await withOwnerDatabase(config) { database in
+                try await CompanyRepository(database: database).list(logger: Logger(label: "stockyard.admin"))
+            }
+            try output(companies, json: options.json) { companies.map { "\($0.id)\t\($0.name)" }.joined(separator: "\n") }
+        }
+    }
+}
+
+struct ShopCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shop", abstract: "Register a company's storefront.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a shop for a company and print its id.")
+        @Option(help: "The company id.") var company: Int64
+        @Option(help: "The shop's name.") var name: String
+        @Option(help: "The storefront domain, e.g. acme.myshopify.com.") var domain: String
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            let config = try loadConfig()
+            let (company, name, domain) = (self.company, self.name, self.domain)
+            let shop = try await withOwnerDatabase(config) { database in
+                try await ShopRepository(database: database).create(name: name, domain: domain, company: company,
+                                                                    logger: Logger(label: "stockyard.admin"))
+            }
+            try output(shop, json: options.json) { "shop \(shop.id): \(shop.name) (\(shop.domain))" }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Logging
+import StockyardCore
+import Synchronization
+
+/// Sets up swift-log once per process: human text, or one JSON object per line (`STOCKYARD_LOG_FORMAT=json`).
+enum LoggingSetup {
+    private static let done = Mutex(false)
+
+    static func bootstrap(_ config: StockyardConfig) {
+        let first = done.withLock { done in defer { done = true }; return !done }
+        guard first else { return }
+        let level = Logger.Level(rawValue: config.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = switch config.logFormat {
+            case .text: StreamLogHandler.standardError(label: label)
+            case .json: JSONLogHandler(label: label)
+            }
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// One JSON object per log line on stderr: time, level, label, message and metadata (request_id, company_id…).
+struct JSONLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var fields: [String: String] = [
+            "time": Date().formatted(.iso8601), "level": event.level.rawValue, "label": label, "message": "\(event.message)",
+        ]
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { fields[key] = "\(value)" }
+        guard var line = try? JSONEncoder().encode(fields) else { return }
+        line.append(UInt8(ascii: "\n"))
+        FileHandle.standardError.write(line)
+    }
+}
