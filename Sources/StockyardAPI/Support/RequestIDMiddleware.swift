@@ -6,7 +6,7 @@ import Logging
 /// The id goes into every log line of the request and back in the response header.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    static let header = HTTPField.Name("X-Request-Id")!
+    static let header = RequestIDHeader.name
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -31,4 +31,9 @@ struct RequestIDMiddleware: RouterMiddleware {
         let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz")
         return String((0..<16).map { _ in alphabet.randomElement()! })
     }
+}
+
+public enum RequestIDHeader {
+    /// `X-Request-Id`.
+    public static let name = HTTPField.Name("X-Request-Id")!
 }

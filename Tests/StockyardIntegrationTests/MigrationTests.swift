@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import PostgresNIO
+import StockyardCore
+import StockyardStore
+import Testing
+
+/// Each test migrates its own scratch database, so it sees the migrator from an empty schema.
+@Suite struct MigrationTests {
+    @Test func freshDatabaseGetsEveryMigrationInOrderAndRecordsChecksums() async throws {
+        try await withScratchDatabase { client, environment in
+            let migrator = Migrator(client: client, logger: environment.logger)
+            let applied = try await migrator.migrate(environment.migrations)
+            #expect(applied.map(\.version) == environment.migrations.map(\.version))
+            let recorded = try await migrator.applied()
+            #expect(recorded.map(\.version) == environment.migrations.map(\.version))
+            #expect(recorded.map(\.checksum) == environment.migrations.map(\.checksum))
+            let tables = try await client.query(
+                "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'stockyard' AND tablename IN ('companies', 'api_tokens', 'shops')"
+            ).collect().first!.decode(Int.self)
+            #expect(tables == 3)
+        }
+    }
+
+    @Test func migratingAnUpToDateDatabaseChangesNothing() async throws {
+        try await withScratchDatabase { client, environment in
+            let migrator = Migrator(client: client, logger: environment.logger)
+            try await migrator.migrate(environment.migrations)
+            let before = try await migrator.applied()
+            let again = try await migrator.migrate(environment.migrations)
+            #expect(again.isEmpty)
+            #expect(try await migrator.applied() == before)
+        }
+    }
+
+    @Test func anEditedAppliedMigrationIsRefused() async throws {
+        try await withScratchDatabase { client, environment in
+            let migrator = Migrator(client: client, logger: environment.logger)
+            try await migrator.migrate(environment.migrations)
+            var edited = environment.migrations
+            let first = edited[0]
+            edited[0] = MigrationFile(version: first.version, name: first.name, sql: first.sql + "\n-- edited\n")
+            await #expect(throws: MigrationPlanError.checksumMismatch(version: first.version, name: first.name)) {
+                try await migrator.migrate(edited)
+            }
+        }
+    }
+
+    @Test func aFailingMigrationLeavesNothingBehind() async throws {
+        try await withScratchDatabase { client, environment in
+            let migrator = Migrator(client: client, logger: environment.logger)
+            let broken = MigrationFile(version: 9999, name: "broken", sql: """
+                CREATE TABLE stockyard.half_done (id int);
+                INSERT INTO stockyard.half_done VALUES (1);
+                SELECT no_such_function();
+                """)
+            await #expect(throws: MigrationError.self) { try await migrator.migrate(environment.migrations + [broken]) }
+            // The good migrations before it landed; the broken one left no table and no record.
+            #expect(try await migrator.applied().map(\.version) == environment.migrations.map(\.version))
+            let leftover = try await client.query("SELECT to_regclass('stockyard.half_done') IS NOT NULL")
+                .collect().first!.decode(Bool.self)
+            #expect(leftover == false)
+        }
+    }
+
+    @Test func concurrentMigrateRunsEndInOneConsistentSchema() async throws {
+        try await withScratchDatabase { client, environment in
+            // Separate pools are separate sessions, exactly as two `stockyard migrate` processes would be.
+            let url = try await scratchURL(of: client, environment: environment)
+            let clients = (0..<4).map { _ in TestEnvironment.startedClient(url, poolSize: 1, logger: environment.logger) }
+            let results = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for other in clients {
+                    group.addTask {
+                        try await Migrator(client: other, logger: environment.logger).migrate(environment.migrations).map(\.version)
+                    }
+                }
+                return try await group.reduce(into: [[Int]]()) { $0.append($1) }
+            }
+            // Exactly one run applied everything; the others found it done.
+            #expect(results.filter { !$0.isEmpty } == [environment.migrations.map(\.version)])
+            #expect(try await Migrator(client: client, logger: environment.logger).applied().count == environment.migrations.count)
+        }
+    }
+}
+
+/// Creates an empty database, gives `body` a running owner pool on it, and drops it afterwards.
+func withScratchDatabase(_ body: (PostgresClient, TestEnvironment) async throws -> Void) async throws {
+    let environment = try await TestEnvironment.get()
+    let name = "stockyard_scratch_\(UInt32.random(in: 0...UInt32.max))"
+    try await TestEnvironment.recreate(database: name, via: environment.ownerURL, logger: environment.logger)
+    let client = TestEnvironment.startedClient(environment.ownerURL.with(database: name), poolSize: 2, logger: environment.logger)
+    do {
+        try await body(client, environment)
+    } catch {
+        try? await TestEnvironment.drop(database: name, via: environment.ownerURL, logger: environment.logger)
+        throw error
+    }
+    try await TestEnvironment.drop(database: name, via: environment.ownerURL, logger: environment.logger)
+}
+
+private func scratchURL(of client: PostgresClient, environment: TestEnvironment) async throws -> DatabaseURL {
+    let name = try await client.query("SELECT current_database()").collect().first!.decode(String.self)
+    return environment.ownerURL.with(database: name)
+}

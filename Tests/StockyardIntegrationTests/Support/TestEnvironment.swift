@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Prometheus
+import StockyardAPI
+import StockyardCore
+import StockyardStore
+
+/// The test database, created once per test process: dropped, recreated and migrated as the owner.
+/// Tests make fresh companies instead of truncating, so they can run in parallel.
+///
+/// Settings: `STOCKYARD_TEST_DATABASE_URL` (the owner on the test database; default
+/// postgres://stockyard_owner:stockyard_owner@127.0.0.1:54329/stockyard_test) and
+/// `STOCKYARD_TEST_APP_PASSWORD` (stockyard_app). `ops/test` starts the server.
+struct TestEnvironment: Sendable {
+    let ownerURL: DatabaseURL
+    let appURL: DatabaseURL
+    /// Pools, already running: the owner's (bypasses RLS, for setup) and the app's (subject to RLS).
+    let owner: Database
+    let app: Database
+    let migrations: [MigrationFile]
+    let logger: Logger
+
+    static let shared = Task<TestEnvironment, any Error> { try await make() }
+
+    static func get() async throws -> TestEnvironment { try await shared.value }
+
+    private static func make() async throws -> TestEnvironment {
+        let environment = ProcessInfo.processInfo.environment
+        let ownerURL = try DatabaseURL(parsing: environment["STOCKYARD_TEST_DATABASE_URL"]
+            ?? "postgres://stockyard_owner:stockyard_owner@127.0.0.1:54329/stockyard_test")
+        var appURL = ownerURL
+        appURL.username = "stockyard_app"
+        appURL.password = environment["STOCKYARD_TEST_APP_PASSWORD"] ?? "stockyard_app"
+        var logger = Logger(label: "stockyard.tests")
+        logger.logLevel = .error
+
+        try await recreate(database: ownerURL.database, via: ownerURL, logger: logger)
+        let migrations = try Migrator.loadFiles(directory: migrationsDirectory)
+        let owner = Database(client: startedClient(ownerURL, poolSize: 4, logger: logger), poolSize: 4)
+        try await Migrator(client: owner.client, logger: logger).migrate(migrations)
+        let app = Database(client: startedClient(appURL, poolSize: 12, logger: logger), poolSize: 12)
+        return TestEnvironment(ownerURL: ownerURL, appURL: appURL, owner: owner, app: app, migrations: migrations, logger: logger)
+    }
+
+    /// `migrations/` at the package root, wherever the tests run from.
+    static var migrationsDirectory: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("migrations").path
+    }
+
+    /// A client whose `run()` lives as long as the test process.
+    static func startedClient(_ url: DatabaseURL, poolSize: Int, logger: Logger) -> PostgresClient {
+        let client = Database.makeClient(url: url, poolSize: poolSize, logger: logger)
+        Task.detached { await client.run() }
+        return client
+    }
+
+    /// Drops and creates `database` as the owner, connected to the `postgres` maintenance database.
+    static func recreate(database: String, via url: DatabaseURL, logger: Logger) async throws {
+        try await withMaintenanceConnection(url, logger: logger) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \"\(database)\" WITH (FORCE)"), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(database)\""), logger: logger)
+        }
+    }
+
+    static func drop(database: String, via url: DatabaseURL, logger: Logger) async throws {
+        try await withMaintenanceConnection(url, logger: logger) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \"\(database)\" WITH (FORCE)"), logger: logger)
+        }
+    }
+
+    private static func withMaintenanceConnection(
+        _ url: DatabaseURL, logger: Logger, _ body: (PostgresConnection) async throws -> Void
+    ) async throws {
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(host: url.host, port: url.port, username: url.username, password: url.password,
+                                 database: "postgres", tls: .disable),
+            id: 1, logger: logger)
+        do {
+            try await body(connection)
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    // MARK: - Fixtures
+
+    /// A new company with an admin token (or the given scopes).
+    func makeCompany(_ name: String = "Company \(UUID().uuidString.prefix(8))", scopes: [Scope] = [.admin]) async throws -> TestCompany {
+        let company = try await CompanyRepository(database: owner).create(name: name, logger: logger)
+        let issued = try await TokenRepository(database: owner).issue(
+            company: company.id, shop: nil, name: "test", scopes: scopes, expiresAt: nil, logger: logger)
+        return TestCompany(id: company.id, name: company.name, token: issued.token, tokenID: issued.id)
+    }
+
+    /// A shop of `company`, created through the app role inside the company's scope.
+    func makeShop(company: Int64) async throws -> Shop {
+        try await ShopRepository(database: app).create(
+            name: "Shop", domain: "s\(company)-\(UInt32.random(in: 0...UInt32.max)).myshopify.com", company: company, logger: logger)
+    }
+
+    /// Another token for an existing company.
+    func issueToken(company: Int64, scopes: [Scope], shop: Int64? = nil, expiresAt: Date? = nil) async throws -> IssuedToken {
+        try await TokenRepository(database: owner).issue(
+            company: company, shop: shop, name: "test", scopes: scopes, expiresAt: expiresAt, logger: logger)
+    }
+
+    /// The configuration an API under test runs with.
+    func config(maxBodyBytes: Int = StockyardConfig.defaults.maxBodyBytes) -> StockyardConfig {
+        var config = StockyardConfig.defaults
+        config.databaseURL = appURL
+        config.ownerDatabaseURL = ownerURL
+        config.maxBodyBytes = maxBodyBytes
+        config.migrationsDirectory = Self.migrationsDirectory
+        config.httpPort = 0
+        return config
+    }
+
+    /// API dependencies on the shared app pool (as `stockyard_app`, subject to RLS).
+    func apiDependencies(maxBodyBytes: Int = StockyardConfig.defaults.maxBodyBytes,
+                         expectedMigrations: [MigrationFile]? = nil) -> APIDependencies {
+        APIDependencies(config: config(maxBodyBytes: maxBodyBytes), database: app, registry: PrometheusCollectorRegistry(),
+                        expectedMigrations: expectedMigrations ?? migrations)
+    }
+}
+
+struct TestCompany: Sendable {
+    let id: Int64
+    let name: String
+    let token: String
+    let tokenID: Int64
+}
+
+extension PostgresConnection {
+    /// A query from a test, logged at the tests' level.
+    @discardableResult
+    func rows(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        var logger = Logger(label: "stockyard.tests.sql")
+        logger.logLevel = .error
+        return try await self.query(query, logger: logger)
+    }
+}
