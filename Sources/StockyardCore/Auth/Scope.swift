@@ -37,6 +37,7 @@ public enum Scope: String, Sendable, CaseIterable, Codable, Comparable {
 
 public struct UnknownScope: Error, Equatable, CustomStringConvertible {
     public let name: String
+    public init(name: String) { self.name = name }
     public var description: String {
         "unknown scope '\(name)'; known scopes: \(Scope.allCases.map(\.rawValue).joined(separator: ", "))"
     }

@@ -1,0 +1,51 @@
+import Foundation
+import StockyardCore
+import Testing
+
+@Suite struct InputErrorTests {
+    struct Line: Decodable { let productId: Int64; let quantity: Double }
+    struct Order: Decodable { let name: String; let lines: [Line]; let due: Date? }
+
+    func inputError(_ json: String) -> InputError? {
+        do {
+            _ = try JSONCoding.decoder.decode(Order.self, from: Data(json.utf8))
+            return nil
+        } catch let error as DecodingError {
+            return InputError(error)
+        } catch {
+            return nil
+        }
+    }
+
+    @Test func namesTheFieldTheWayTheClientSpelledIt() {
+        #expect(inputError(#"{"lines": []}"#) == InputError(kind: .missing, field: "name", detail: "'name' is required"))
+        #expect(inputError(#"{"name": "x", "lines": [{"product_id": 1, "quantity": 1}, {"quantity": 2}]}"#)?.field == "lines[1].product_id")
+        #expect(inputError(#"{"name": "x", "lines": [{"product_id": "one", "quantity": 1}]}"#)
+            == InputError(kind: .wrongType, field: "lines[0].product_id", detail: "'lines[0].product_id' must be an integer"))
+        #expect(inputError(#"{"name": null, "lines": []}"#)?.kind == .missing)
+        #expect(inputError(#"{"name": "x", "lines": [], "due": "soon"}"#)?.field == "due")
+    }
+
+    @Test func malformedJSONHasNoField() {
+        #expect(inputError(#"{"name": "#) == InputError(kind: .malformed, field: nil, detail: "the body is not valid JSON"))
+        #expect(inputError("[1, 2]")?.detail == "the body must be an object")
+    }
+
+    @Test func snakeCasesSwiftNames() {
+        #expect(FieldPath.snakeCase("productID") == "product_id")
+        #expect(FieldPath.snakeCase("createdAt") == "created_at")
+        #expect(FieldPath.snakeCase("already_snake") == "already_snake")
+        #expect(FieldPath.snakeCase("URLValue") == "url_value")
+    }
+
+    @Test func pageRequestsValidateLimitAndCursor() throws {
+        #expect(try PageRequest(limit: nil, cursor: nil) == PageRequest(limit: 50, afterID: 0))
+        #expect(try PageRequest(limit: "10", cursor: "c42") == PageRequest(limit: 10, afterID: 42))
+        #expect(throws: AppError.self) { try PageRequest(limit: "0", cursor: nil) }
+        #expect(throws: AppError.self) { try PageRequest(limit: "201", cursor: nil) }
+        #expect(throws: AppError.self) { try PageRequest(limit: nil, cursor: "42") }
+        let page = PageRequest(limit: 2).page(from: [1, 2, 3] as [Int64], id: { $0 })
+        #expect(page.items == [1, 2] && page.nextCursor == "c2")
+        #expect(PageRequest(limit: 3).page(from: [1, 2, 3] as [Int64], id: { $0 }).nextCursor == nil)
+    }
+}
