@@ -70,11 +70,11 @@ GRANT SELECT, INSERT, UPDATE ON stockyard.api_tokens TO stockyard_app;
 
 -- Resolving a bearer token is the one cross-tenant read the API needs before it knows the tenant.
 CREATE FUNCTION stockyard.resolve_api_token(p_token_hash bytea)
-    RETURNS TABLE (token_id bigint, company_id bigint, shop_id bigint, scopes text[])
+    RETURNS TABLE (token_id bigint, company_id bigint, shop_id bigint, scopes text[], expires_at timestamptz)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = stockyard, pg_temp
     AS $$
-        SELECT t.id, t.company_id, t.shop_id, t.scopes
+        SELECT t.id, t.company_id, t.shop_id, t.scopes, t.expires_at
         FROM stockyard.api_tokens t
         WHERE t.token_hash = p_token_hash
           AND t.revoked_at IS NULL
@@ -82,3 +82,16 @@ CREATE FUNCTION stockyard.resolve_api_token(p_token_hash bytea)
     $$;
 REVOKE ALL ON FUNCTION stockyard.resolve_api_token(bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION stockyard.resolve_api_token(bytea) TO stockyard_app;
+
+-- API processes cache resolved tokens; any change to a token (revocation, new expiry, deletion) tells them
+-- to forget it, on commit. The payload is the token's hash in hex.
+CREATE FUNCTION stockyard.notify_api_token_changed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    BEGIN
+        PERFORM pg_notify('stockyard_api_token_changed', encode(OLD.token_hash, 'hex'));
+        RETURN NULL;
+    END
+    $$;
+CREATE TRIGGER api_token_changed AFTER UPDATE OR DELETE ON stockyard.api_tokens
+    FOR EACH ROW EXECUTE FUNCTION stockyard.notify_api_token_changed();

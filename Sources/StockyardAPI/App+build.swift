@@ -13,13 +13,21 @@ public struct APIDependencies: Sendable {
     public let registry: PrometheusCollectorRegistry
     /// The migrations this build expects the database to have (for `/ready`).
     public let expectedMigrations: [MigrationFile]
+    /// Resolved tokens; answers only while a `TokenChangeListener` on it runs.
+    public let tokenCache: TokenCache
 
     public init(config: StockyardConfig, database: Database, registry: PrometheusCollectorRegistry,
-                expectedMigrations: [MigrationFile]) {
+                expectedMigrations: [MigrationFile], tokenCache: TokenCache = TokenCache()) {
         self.config = config
         self.database = database
         self.registry = registry
         self.expectedMigrations = expectedMigrations
+        self.tokenCache = tokenCache
+    }
+
+    /// The services the API needs besides the HTTP server (the pool itself is the caller's).
+    public func services(logger: Logger) -> [any Service] {
+        [TokenChangeListener(database: database, cache: tokenCache, logger: logger)]
     }
 }
 
@@ -31,7 +39,7 @@ public func buildApplication(config: StockyardConfig, logger: Logger) throws -> 
         config: config, database: Database(client: client, poolSize: config.databasePoolSize),
         registry: PrometheusCollectorRegistry(),
         expectedMigrations: try Migrator.loadFiles(directory: config.migrationsDirectory))
-    return buildApplication(dependencies, services: [client], logger: logger)
+    return buildApplication(dependencies, services: [client] + dependencies.services(logger: logger), logger: logger)
 }
 
 public func buildApplication(_ dependencies: APIDependencies, services: [any Service],
@@ -59,7 +67,7 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<AppRequestCon
     MetricsController(registry: dependencies.registry, database: database).register(on: router)
     OpenAPIController().register(on: router)
 
-    let v1 = router.group("v1").add(middleware: TokenAuthenticator(tokens: TokenRepository(database: database)))
+    let v1 = router.group("v1").add(middleware: TokenAuthenticator(tokens: TokenRepository(database: database), cache: dependencies.tokenCache))
     MeController(companies: CompanyRepository(database: database)).register(on: v1)
     TokenController(tokens: TokenRepository(database: database)).register(on: v1)
     return router

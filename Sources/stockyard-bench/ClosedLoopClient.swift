@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 
 /// The bench's own load generator, used when wrk is not installed: `connections` keep-alive connections, each
 /// sending its next request as soon as the previous response has ended (a closed loop, as wrk does). It keeps every

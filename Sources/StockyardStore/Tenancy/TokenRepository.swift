@@ -61,13 +61,16 @@ public struct TokenRepository: Sendable {
         }
     }
 
-    /// The principal a bearer token stands for, or nil if it is unknown, revoked or expired.
-    public func resolve(_ token: APIToken, logger: Logger) async throws -> Principal? {
+    /// The principal a bearer token stands for and when it expires, or nil if it is unknown, revoked or expired.
+    public func resolve(_ token: APIToken, logger: Logger) async throws -> (principal: Principal, expiresAt: Date?)? {
         try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT token_id, company_id, shop_id, scopes FROM stockyard.resolve_api_token(\(ByteBuffer(bytes: token.hash)))", logger: logger)
-            for try await (tokenID, companyID, shopID, scopes) in rows.decode((Int64, Int64, Int64?, [String]).self) {
-                return Principal(tokenID: tokenID, companyID: companyID, shopID: shopID, scopes: scopes.compactMap(Scope.init))
+            let rows = try await connection.query("""
+                SELECT token_id, company_id, shop_id, scopes, expires_at
+                FROM stockyard.resolve_api_token(\(ByteBuffer(bytes: token.hash)))
+                """, logger: logger)
+            for try await (tokenID, companyID, shopID, scopes, expiresAt) in rows.decode((Int64, Int64, Int64?, [String], Date?).self) {
+                let principal = Principal(tokenID: tokenID, companyID: companyID, shopID: shopID, scopes: scopes.compactMap(Scope.init))
+                return (principal, expiresAt)
             }
             return nil
         }

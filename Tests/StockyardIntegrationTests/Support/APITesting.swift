@@ -3,17 +3,20 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import ServiceLifecycle
 import StockyardAPI
 import StockyardCore
 import StockyardStore
 
 /// Runs `body` against the real router (in-process, no socket) on the shared app pool.
+/// Without `services`, the API's own background services (the token change listener) do not run.
 func withAPI<T: Sendable>(
     _ dependencies: APIDependencies? = nil,
+    services: [any Service] = [],
     _ body: @Sendable (any TestClientProtocol) async throws -> T
 ) async throws -> T {
     let environment = try await TestEnvironment.get()
-    let app = buildApplication(dependencies ?? environment.apiDependencies(), services: [], logger: environment.logger)
+    let app = buildApplication(dependencies ?? environment.apiDependencies(), services: services, logger: environment.logger)
     return try await app.test(.router) { client in try await body(client) }
 }
 

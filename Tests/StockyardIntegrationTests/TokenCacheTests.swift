@@ -1,0 +1,82 @@
+import Foundation
+@testable import StockyardAPI
+import StockyardCore
+import StockyardStore
+import Testing
+
+/// The token cache saves a round trip per request but must never outlive a revocation.
+@Suite struct TokenCacheTests {
+    @Test func aTokenRevokedByAnotherProcessIsRefusedWithinMilliseconds() async throws {
+        let environment = try await TestEnvironment.get()
+        let a = try await environment.makeCompany()
+        let victim = try await environment.issueToken(company: a.id, scopes: [.stockRead])
+        let dependencies = environment.apiDependencies()
+        try await withAPI(dependencies, services: dependencies.services(logger: environment.logger)) { client in
+            try await waitUntil { dependencies.tokenCache.isListening }
+            #expect(try await client.send(.get, "/v1/me", token: victim.token).status == .ok)
+            #expect(dependencies.tokenCache.principal(forHash: APIToken(value: victim.token).hash.hexString) != nil, "cached")
+            // Revoked straight in SQL, as `stockyard token revoke` in another process would.
+            try await environment.owner.withCompany(a.id, logger: environment.logger) { connection in
+                try await connection.rows("UPDATE stockyard.api_tokens SET revoked_at = now() WHERE id = \(victim.id)")
+            }
+            try await waitUntil { dependencies.tokenCache.principal(forHash: APIToken(value: victim.token).hash.hexString) == nil }
+            #expect(try await client.send(.get, "/v1/me", token: victim.token).status == .unauthorized)
+        }
+    }
+
+    @Test func aCachedTokenStillExpiresOnTime() async throws {
+        let environment = try await TestEnvironment.get()
+        let a = try await environment.makeCompany()
+        let brief = try await environment.issueToken(company: a.id, scopes: [.stockRead], expiresAt: Date().addingTimeInterval(1.5))
+        let dependencies = environment.apiDependencies()
+        try await withAPI(dependencies, services: dependencies.services(logger: environment.logger)) { client in
+            try await waitUntil { dependencies.tokenCache.isListening }
+            #expect(try await client.send(.get, "/v1/me", token: brief.token).status == .ok)
+            try await Task.sleep(for: .seconds(1.6))
+            #expect(try await client.send(.get, "/v1/me", token: brief.token).status == .unauthorized)
+        }
+    }
+
+    @Test func withoutItsListenerTheCacheAnswersNothing() {
+        let cache = TokenCache()
+        let principal = Principal(tokenID: 1, companyID: 1, shopID: nil, scopes: [.admin])
+        cache.store(principal, expiresAt: nil, hash: "h", generation: cache.generation())
+        #expect(cache.principal(forHash: "h") == nil)
+        cache.setListening(true)
+        cache.store(principal, expiresAt: nil, hash: "h", generation: cache.generation())
+        #expect(cache.principal(forHash: "h") == principal)
+        cache.setListening(false)   // the listener lost its connection: everything is forgotten
+        cache.setListening(true)
+        #expect(cache.principal(forHash: "h") == nil)
+    }
+
+    @Test func aLookupThatRacedAnInvalidationIsNotStored() {
+        let cache = TokenCache()
+        cache.setListening(true)
+        let principal = Principal(tokenID: 1, companyID: 1, shopID: nil, scopes: [.admin])
+        let before = cache.generation()
+        cache.invalidate(hash: "h")            // the revocation's notification arrives mid-lookup
+        cache.store(principal, expiresAt: nil, hash: "h", generation: before)
+        #expect(cache.principal(forHash: "h") == nil)
+    }
+
+    @Test func entriesAgeOut() async throws {
+        let cache = TokenCache(timeToLive: .milliseconds(50))
+        cache.setListening(true)
+        let principal = Principal(tokenID: 1, companyID: 1, shopID: nil, scopes: [.admin])
+        cache.store(principal, expiresAt: nil, hash: "h", generation: cache.generation())
+        #expect(cache.principal(forHash: "h") != nil)
+        try await Task.sleep(for: .milliseconds(80))
+        #expect(cache.principal(forHash: "h") == nil)
+    }
+}
+
+/// Polls `condition` every 10 ms for up to `timeout`.
+func waitUntil(timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    Issue.record("condition not met within \(timeout)")
+}
