@@ -94,6 +94,7 @@ let package = Package(
         .executableTarget(
             name: "stockyard-bench",
             dependencies: [
+                "StockyardCore",
                 "StockyardAPI",
                 "StockyardStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

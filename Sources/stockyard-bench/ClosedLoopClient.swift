@@ -47,7 +47,7 @@ struct ClosedLoopClient: LoadGenerator {
             p99Milliseconds: Percentile.of(sorted, 0.99).map { Double($0) / 1e6 } ?? 0,
             non2xx: total.non2xx, socketErrors: total.socketErrors,
             non2xxDetail: total.statusDetail,
-            percentileMethod: "exact (nearest rank over all \(sorted.count) samples)")
+            percentileMethod: "exact (nearest rank over every recorded latency)")
     }
 
     /// One connection's loop: (re)connect, then request after request until the deadline.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StockyardCore
 
 /// `stockyard-bench http`: `GET /health` and the authenticated, company-scoped `GET /v1/me` under closed-loop load,
 /// with wrk when it is on PATH, else the built-in client. Reports req/s, p50/p99 and the server's peak RSS against
@@ -32,6 +33,7 @@ struct HTTPBench: AsyncParsableCommand, ClientThreading {
     }
 
     func run() async throws {
+        Subprocess.forwardTerminationSignals()
         let endpoint = try Endpoint(baseURL: baseURL)
         let generator = try await chooseGenerator()
         let server = serverPid.map(ServerProcess.init(pid:))
@@ -40,8 +42,9 @@ struct HTTPBench: AsyncParsableCommand, ClientThreading {
 
         let serverInfo = server.map { server in
             let environment = server.environment(prefix: "STOCKYARD_")
-            return ServerInfo(pid: server.pid, logLevel: environment["STOCKYARD_LOG_LEVEL"] ?? "info",
-                              dbPoolSize: environment["STOCKYARD_DB_POOL_SIZE"] ?? "default",
+            let defaults = StockyardConfig.defaults
+            return ServerInfo(pid: server.pid, logLevel: environment["STOCKYARD_LOG_LEVEL"] ?? defaults.logLevel,
+                              dbPoolSize: environment["STOCKYARD_DB_POOL_SIZE"] ?? "\(defaults.databasePoolSize) (default)",
                               rssAtStartMegabytes: server.memory().map { Format.megabytes($0.rss) })
         }
         var results: [ScenarioResult] = []
@@ -80,6 +83,7 @@ struct HTTPBench: AsyncParsableCommand, ClientThreading {
         }
         progress("\(scenario.name): measuring for \(duration) s")
         let cpuBefore = server?.cpuSeconds()
+        let machineBefore = MachineCPU.read()
         let sampler = server.map { server in Task { await server.largestRSSUntilCancelled() } }
         let measurement: LoadMeasurement
         do {
@@ -91,6 +95,7 @@ struct HTTPBench: AsyncParsableCommand, ClientThreading {
         sampler?.cancel()
         let largestRSS = await sampler?.value
         let cpuAfter = server?.cpuSeconds()
+        let machineBusy = MachineCPU.read().flatMap { after in machineBefore.flatMap { after.busyPercent(since: $0) } }
         let memory = server?.memory()
         if let server, memory == nil { progress("!! server process \(server.pid) is gone") }
         var cpuPercent: Double?
@@ -99,7 +104,8 @@ struct HTTPBench: AsyncParsableCommand, ClientThreading {
         }
         let result = ScenarioResult.judged(
             scenario, measurement, peakRSS: memory.map { Format.megabytes($0.peak) },
-            maxRSSDuring: largestRSS.flatMap { $0 > 0 ? Format.megabytes($0) : nil }, cpuPercent: cpuPercent)
+            maxRSSDuring: largestRSS.flatMap { $0 > 0 ? Format.megabytes($0) : nil }, cpuPercent: cpuPercent,
+            machineCPUPercent: machineBusy)
         progress("\(scenario.name): \(Format.number(measurement.requestsPerSecond, decimals: 0)) req/s, " +
                  "p99 \(Format.number(measurement.p99Milliseconds, decimals: 2)) ms, \(result.verdict.rawValue)")
         return result

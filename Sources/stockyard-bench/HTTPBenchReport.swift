@@ -49,6 +49,8 @@ struct ScenarioResult: Sendable, Codable {
     let serverMaxRSSDuringMegabytes: Double?
     /// Server CPU time over the scenario's wall time; 100 = one core busy.
     let serverCPUPercent: Double?
+    /// All processes' CPU time over the scenario (server, load generator, Postgres, anything else); 100 = one core.
+    let machineCPUPercent: Double?
     let target: Target
     let verdict: Verdict
     /// Why it misses or is invalid, and what was not judged.
@@ -59,13 +61,13 @@ struct ScenarioResult: Sendable, Codable {
     /// A scenario that never ran: no token, or the preflight request did not get a 2xx.
     static func notRun(_ scenario: HTTPScenario, reason: String) -> ScenarioResult {
         ScenarioResult(scenario: scenario.name, measurement: nil, serverPeakRSSMegabytes: nil,
-                       serverMaxRSSDuringMegabytes: nil, serverCPUPercent: nil, target: scenario.target,
+                       serverMaxRSSDuringMegabytes: nil, serverCPUPercent: nil, machineCPUPercent: nil, target: scenario.target,
                        verdict: .invalid, reasons: ["not run: \(reason)"])
     }
 
     /// Judges a measurement against the scenario's target; any failed request makes it invalid.
     static func judged(_ scenario: HTTPScenario, _ measurement: LoadMeasurement, peakRSS: Double?,
-                       maxRSSDuring: Double?, cpuPercent: Double?) -> ScenarioResult {
+                       maxRSSDuring: Double?, cpuPercent: Double?, machineCPUPercent: Double?) -> ScenarioResult {
         var verdict = Verdict.meets
         var reasons: [String] = []
         if measurement.failures > 0 {
@@ -82,6 +84,7 @@ struct ScenarioResult: Sendable, Codable {
         if !unjudged.isEmpty { reasons.append("not judged: " + unjudged.joined(separator: "; ")) }
         return ScenarioResult(scenario: scenario.name, measurement: measurement, serverPeakRSSMegabytes: peakRSS,
                               serverMaxRSSDuringMegabytes: maxRSSDuring, serverCPUPercent: cpuPercent,
+                              machineCPUPercent: machineCPUPercent,
                               target: scenario.target, verdict: verdict, reasons: reasons)
     }
 }

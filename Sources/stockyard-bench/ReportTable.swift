@@ -17,7 +17,7 @@ enum ReportTable {
         lines.append("")
 
         let header = ["scenario", "tool", "conns", "req/s", "p50 ms", "p99 ms", "non-2xx/errors",
-                      "server peak RSS MB", "server CPU", "target", "verdict"]
+                      "server peak RSS MB", "CPU server/all", "target", "verdict"]
         let rightAligned: Set<Int> = [2, 3, 4, 5, 6, 7, 8]
         var rows: [[String]] = []
         for result in report.scenarios {
@@ -31,7 +31,7 @@ enum ReportTable {
                 m.map { Format.number($0.p99Milliseconds, decimals: 2) } ?? "—",
                 m.map { $0.failures == 0 ? "0" : "\($0.non2xx)/\($0.socketErrors) !!" } ?? "—",
                 result.serverPeakRSSMegabytes.map { Format.number($0, decimals: 1) } ?? "n/a",
-                result.serverCPUPercent.map { "\(Format.number($0, decimals: 0))%" } ?? "n/a",
+                Self.cpu(result),
                 result.target.summary,
                 result.verdict == .meets ? "meets" : result.verdict.rawValue.uppercased(),
             ])
@@ -43,7 +43,7 @@ enum ReportTable {
             cells.enumerated().map { column, cell in
                 let padding = String(repeating: " ", count: widths[column] - cell.count)
                 return rightAligned.contains(column) ? padding + cell : cell + padding
-            }.joined(separator: " | ")
+            }.joined(separator: " | ").trimmingSuffix(" ")
         }
         lines.append(line(header))
         lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-"))
@@ -60,9 +60,18 @@ enum ReportTable {
         }
         if let method = report.scenarios.compactMap(\.measurement).first?.percentileMethod {
             lines.append("   percentiles: \(method); server peak RSS = VmHWM after the scenario (process lifetime " +
-                         "peak); server CPU = its CPU time / wall time (100% = one core)")
+                         "peak); CPU = CPU time / wall time, 100% = one core, of " +
+                         "\(report.machineCores * 100)%; all = every process (server, load generator, Postgres…)")
         }
         lines.append("reproduce: \(report.reproduce)")
         return lines.joined(separator: "\n")
+    }
+
+    /// `158/196%`: the server's CPU and the whole machine's over the scenario.
+    private static func cpu(_ result: ScenarioResult) -> String {
+        guard result.serverCPUPercent != nil || result.machineCPUPercent != nil else { return "n/a" }
+        let server = result.serverCPUPercent.map { Format.number($0, decimals: 0) } ?? "n/a"
+        let machine = result.machineCPUPercent.map { Format.number($0, decimals: 0) } ?? "n/a"
+        return "\(server)/\(machine)%"
     }
 }

@@ -67,7 +67,7 @@ struct WrkSummary: Equatable {
             default:
                 if words.count >= 4, words[1] == "requests", words[2] == "in", let count = Int(words[0]) {
                     requests = count
-                    seconds = Self.milliseconds(words[3].trimmingSuffix(",")).map { $0 / 1000 }
+                    seconds = Self.milliseconds(Substring(words[3].trimmingSuffix(","))).map { $0 / 1000 }
                 }
             }
         }
@@ -95,8 +95,13 @@ struct WrkSummary: Equatable {
     }
 }
 
-extension Substring {
-    func trimmingSuffix(_ suffix: String) -> Substring { hasSuffix(suffix) ? dropLast(suffix.count) : self }
+extension StringProtocol {
+    /// The text without any trailing copies of `suffix`.
+    func trimmingSuffix(_ suffix: String) -> String {
+        var text = String(self)
+        while !suffix.isEmpty, text.hasSuffix(suffix) { text.removeLast(suffix.count) }
+        return text
+    }
 }
 
 /// A failure of the bench itself (not of the server under test), with a message for the operator.
