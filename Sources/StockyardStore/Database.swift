@@ -17,14 +17,18 @@ public struct Database: Sendable {
 
     /// A pool for `url`; run it (`client.run()`, or as a service) before use.
     public static func makeClient(url: DatabaseURL, poolSize: Int, logger: Logger) -> PostgresClient {
-        // A host that is a directory means Postgres's Unix socket there, as libpq does: cheaper than TCP loopback.
+        // A host that is a directory means the Unix socket in it, as with libpq.
         var configuration = url.host.hasPrefix("/")
             ? PostgresClient.Configuration(unixSocketPath: "\(url.host)/.s.PGSQL.\(url.port)", username: url.username,
                                            password: url.password, database: url.database)
             : PostgresClient.Configuration(host: url.host, port: url.port, username: url.username, password: url.password,
                                            database: url.database, tls: .disable)
+        // The pool keeps all its connections open and sends no keep-alive pings: PostgresNIO schedules idle and
+        // keep-alive timers each time a connection goes idle, and under load those retained ~1.4 KB per request
+        // (RSS 38 → 160 MB in 40 s of ops/bench). A dead connection fails its next query and is replaced.
         configuration.options.maximumConnections = poolSize
-        configuration.options.minimumConnections = 0
+        configuration.options.minimumConnections = poolSize
+        configuration.options.keepAliveBehavior = nil
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 

@@ -67,11 +67,12 @@ import Testing
         try await withScratchDatabase { client, environment in
             // Separate pools are separate sessions, exactly as two `stockyard migrate` processes would be.
             let url = try await scratchURL(of: client, environment: environment)
-            let clients = (0..<4).map { _ in TestEnvironment.startedClient(url, poolSize: 1, logger: environment.logger) }
             let results = try await withThrowingTaskGroup(of: [Int].self) { group in
-                for other in clients {
+                for _ in 0..<4 {
                     group.addTask {
-                        try await Migrator(client: other, logger: environment.logger).migrate(environment.migrations).map(\.version)
+                        try await TestEnvironment.withClient(url, poolSize: 1, logger: environment.logger) { other in
+                            try await Migrator(client: other, logger: environment.logger).migrate(environment.migrations).map(\.version)
+                        }
                     }
                 }
                 return try await group.reduce(into: [[Int]]()) { $0.append($1) }
@@ -88,9 +89,10 @@ func withScratchDatabase(_ body: (PostgresClient, TestEnvironment) async throws 
     let environment = try await TestEnvironment.get()
     let name = "stockyard_scratch_\(UInt32.random(in: 0...UInt32.max))"
     try await TestEnvironment.recreate(database: name, via: environment.ownerURL, logger: environment.logger)
-    let client = TestEnvironment.startedClient(environment.ownerURL.with(database: name), poolSize: 2, logger: environment.logger)
     do {
-        try await body(client, environment)
+        try await TestEnvironment.withClient(environment.ownerURL.with(database: name), poolSize: 2, logger: environment.logger) {
+            try await body($0, environment)
+        }
     } catch {
         try? await TestEnvironment.drop(database: name, via: environment.ownerURL, logger: environment.logger)
         throw error

@@ -11,7 +11,7 @@ import Testing
     @Test func everyTableWithACompanyColumnHasForcedRowLevelSecurityAndAPolicy() async throws {
         let environment = try await TestEnvironment.get()
         let rows = try await environment.owner.client.query("""
-            SELECT c.oid::regclass::text, c.relrowsecurity, c.relforcerowsecurity,
+            SELECT n.nspname || '.' || c.relname, c.relrowsecurity, c.relforcerowsecurity,
                    (SELECT count(*)::int FROM pg_policies p WHERE p.schemaname = n.nspname AND p.tablename = c.relname)
             FROM pg_class c
             JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -27,7 +27,7 @@ import Testing
             #expect(policies > 0, "\(table): has no policy")
             checked.append(table)
         }
-        #expect(checked.contains("api_tokens") && checked.contains("shops"), "the walk found \(checked)")
+        #expect(checked.contains("stockyard.api_tokens") && checked.contains("stockyard.shops"), "the walk found \(checked)")
     }
 
     @Test func theAppRoleIsNeitherOwnerNorSuperuserNorBypassesRLS() async throws {
@@ -107,10 +107,12 @@ import Testing
         let environment = try await TestEnvironment.get()
         let a = try await environment.makeCompany()
         // A pool of one connection: the next transaction gets the very connection A's just used.
-        let single = Database(client: TestEnvironment.startedClient(environment.appURL, poolSize: 1, logger: environment.logger), poolSize: 1)
-        try await single.withCompany(a.id, logger: environment.logger) { _ in }
-        let after = try await single.withTransaction(logger: environment.logger) { connection in
-            try await connection.rows("SELECT coalesce(current_setting('app.company_id', true), '')").collect().first!.decode(String.self)
+        let after = try await TestEnvironment.withClient(environment.appURL, poolSize: 1, logger: environment.logger) { client in
+            let single = Database(client: client, poolSize: 1)
+            try await single.withCompany(a.id, logger: environment.logger) { _ in }
+            return try await single.withTransaction(logger: environment.logger) { connection in
+                try await connection.rows("SELECT coalesce(current_setting('app.company_id', true), '')").collect().first!.decode(String.self)
+            }
         }
         #expect(after == "")
     }

@@ -49,6 +49,17 @@ struct TestEnvironment: Sendable {
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("migrations").path
     }
 
+    /// Runs `body` with a pool that is shut down when it returns (a pool keeps its connections open).
+    static func withClient<T: Sendable>(_ url: DatabaseURL, poolSize: Int, logger: Logger,
+                                        _ body: (PostgresClient) async throws -> T) async throws -> T {
+        let client = Database.makeClient(url: url, poolSize: poolSize, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
     /// A client whose `run()` lives as long as the test process.
     static func startedClient(_ url: DatabaseURL, poolSize: Int, logger: Logger) -> PostgresClient {
         let client = Database.makeClient(url: url, poolSize: poolSize, logger: logger)
