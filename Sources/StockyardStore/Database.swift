@@ -40,13 +40,17 @@ public struct Database: Sendable {
         _ companyID: Int64, logger: Logger, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         try await withConnection { connection in
-            try await connection.run(TenantScopeStatements.Begin(), logger: logger)
+            // BEGIN is written without waiting for its reply, so BEGIN and set_config cost one suspension, not two;
+            // the connection runs them in order. If BEGIN failed, set_config ran alone (a no-op) and we throw below.
+            let begin: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
             do {
                 try await connection.run(TenantScopeStatements.SetCompany(companyID: companyID), logger: logger)
+                _ = try await begin.get()
                 let result = try await body(connection)
                 try await connection.run(TenantScopeStatements.Commit(), logger: logger)
                 return result
             } catch {
+                _ = try? await begin.get()
                 _ = try? await connection.query("ROLLBACK", logger: logger)
                 throw error
             }

@@ -117,6 +117,22 @@ import Testing
         #expect(after == "")
     }
 
+    @Test func aFailedCompanyTransactionLeavesNothingBehind() async throws {
+        let environment = try await TestEnvironment.get()
+        let a = try await environment.makeCompany()
+        let domain = "rollback-\(a.id).myshopify.com"
+        await expectSQLState("23505") {
+            try await environment.app.withCompany(a.id, logger: environment.logger) { connection in
+                _ = try await connection.rows("INSERT INTO stockyard.shops (company_id, name, domain) VALUES (\(a.id), 'one', \(domain))")
+                _ = try await connection.rows("INSERT INTO stockyard.shops (company_id, name, domain) VALUES (\(a.id), 'two', \(domain))")
+            }
+        }
+        let count = try await environment.app.withCompany(a.id, logger: environment.logger) { connection in
+            try await connection.rows("SELECT count(*)::int FROM stockyard.shops WHERE domain = \(domain)").collect().first!.decode(Int.self)
+        }
+        #expect(count == 0)
+    }
+
     @Test func tokenResolutionIsASecurityDefinerFunctionTheAppMayOnlyExecute() async throws {
         let environment = try await TestEnvironment.get()
         let row = try await environment.owner.client.query("""

@@ -2,7 +2,8 @@ import Hummingbird
 import HTTPTypes
 import Logging
 
-/// Gives every request an id: the caller's `X-Request-Id` when it is sane, else a new one.
+/// Gives every request an id: the caller's `X-Request-Id` when it is sane, else Hummingbird's own
+/// (a per-process random prefix and a counter: unique without a random draw per request).
 /// The id goes into every log line of the request and back in the response header.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
@@ -10,7 +11,7 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let id = request.headers[Self.header].flatMap(Self.sanitized) ?? Self.generate()
+        let id = request.headers[Self.header].flatMap(Self.sanitized) ?? context.id
         context.requestID = id
         context.logger[metadataKey: "request_id"] = "\(id)"
         var response = try await next(request, context)
@@ -25,11 +26,6 @@ struct RequestIDMiddleware: RouterMiddleware {
                   || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0)) })
         else { return nil }
         return value
-    }
-
-    static func generate() -> String {
-        let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz")
-        return String((0..<16).map { _ in alphabet.randomElement()! })
     }
 }
 

@@ -10,7 +10,7 @@ public struct APIToken: Sendable, Equatable {
     /// A new token from the system's cryptographic random source.
     public static func generate() -> APIToken {
         var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let bytes = (0..<4).flatMap { _ in withUnsafeBytes(of: generator.next() as UInt64) { Array($0) } }
         return APIToken(value: prefix + Base64URL.encode(bytes))
     }
 
