@@ -27,7 +27,7 @@ public struct APIDependencies: Sendable {
 
     /// The services the API needs besides the HTTP server (the pool itself is the caller's).
     public func services(logger: Logger) -> [any Service] {
-        [TokenChangeListener(database: database, cache: tokenCache, logger: logger)]
+        [TokenChangeListener(url: config.databaseURL, cache: tokenCache, logger: logger)]
     }
 }
 

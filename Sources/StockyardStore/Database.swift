@@ -19,7 +19,7 @@ public struct Database: Sendable {
     public static func makeClient(url: DatabaseURL, poolSize: Int, logger: Logger) -> PostgresClient {
         // A host that is a directory means the Unix socket in it, as with libpq.
         var configuration = url.host.hasPrefix("/")
-            ? PostgresClient.Configuration(unixSocketPath: "\(url.host)/.s.PGSQL.\(url.port)", username: url.username,
+            ? PostgresClient.Configuration(unixSocketPath: url.unixSocketPath, username: url.username,
                                            password: url.password, database: url.database)
             : PostgresClient.Configuration(host: url.host, port: url.port, username: url.username, password: url.password,
                                            database: url.database, tls: .disable)
@@ -29,7 +29,7 @@ public struct Database: Sendable {
         configuration.options.maximumConnections = poolSize
         configuration.options.minimumConnections = poolSize
         configuration.options.keepAliveBehavior = nil
-        return PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return PostgresClient(configuration: configuration, eventLoopGroup: SpreadingEventLoopGroup(), backgroundLogger: logger)
     }
 
     /// Runs `body` in one transaction whose row-level-security tenant is `companyID`.

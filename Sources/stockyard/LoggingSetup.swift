@@ -13,12 +13,33 @@ enum LoggingSetup {
         let level = Logger.Level(rawValue: config.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = switch config.logFormat {
-            case .text: StreamLogHandler.standardError(label: label)
+            case .text: TextLogHandler(label: label)
             case .json: JSONLogHandler(label: label)
             }
             handler.logLevel = level
             return handler
         }
+    }
+}
+
+/// One line per event on stderr: time, level, label, metadata, message. Unlike swift-log's StreamLogHandler,
+/// which re-renders its metadata on every change, metadata is rendered only when a line is written: a request
+/// sets request_id and company_id on its logger whether or not anything is logged.
+struct TextLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 })
+        let rendered = merged.keys.sorted().map { "\($0)=\(merged[$0]!)" }.joined(separator: " ")
+        let line = "\(Date().formatted(.iso8601)) \(event.level) \(label):\(rendered.isEmpty ? "" : " " + rendered) \(event.message)\n"
+        FileHandle.standardError.write(Data(line.utf8))
     }
 }
 

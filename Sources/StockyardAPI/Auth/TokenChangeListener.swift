@@ -1,13 +1,14 @@
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import StockyardCore
 import StockyardStore
 
-/// LISTENs for `stockyard_api_token_changed` and keeps `TokenCache` honest. While it is not connected the
-/// cache is off, so a revocation can never be missed; it reconnects with backoff.
+/// LISTENs for `stockyard_api_token_changed` on a connection of its own and keeps `TokenCache` honest.
+/// While it is not connected the cache is off, so a revocation can never be missed; it reconnects with backoff.
 struct TokenChangeListener: Service {
     static let channel = "stockyard_api_token_changed"
-    let database: Database
+    let url: DatabaseURL
     let cache: TokenCache
     let logger: Logger
 
@@ -16,7 +17,7 @@ struct TokenChangeListener: Service {
             var failures = 0
             while !Task.isCancelled {
                 do {
-                    try await database.withConnection { connection in
+                    try await DedicatedConnection.with(url, logger: logger) { connection in
                         try await connection.listen(on: Self.channel) { notifications in
                             cache.setListening(true)
                             failures = 0

@@ -33,15 +33,27 @@ public struct CompanyRepository: Sendable {
         }
     }
 
-    /// The company, read inside its own scope.
+    /// The company, read inside its own scope. Prepared: every `GET /v1/me` runs it.
     public func get(_ companyID: Int64, logger: Logger) async throws -> Company? {
         try await database.withCompany(companyID, logger: logger) { connection in
-            let rows = try await connection.query(
-                "SELECT id, name, created_at FROM stockyard.companies WHERE id = \(companyID)", logger: logger)
-            for try await (id, name, createdAt) in rows.decode((Int64, String, Date).self) {
-                return Company(id: id, name: name, createdAt: createdAt)
-            }
-            return nil
+            var company: Company?
+            for try await row in try await connection.execute(CompanyByID(id: companyID), logger: logger) { company = row }
+            return company
+        }
+    }
+
+    struct CompanyByID: PostgresPreparedStatement {
+        static let sql = "SELECT id, name, created_at FROM stockyard.companies WHERE id = $1"
+        typealias Row = Company
+        let id: Int64
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(id)
+            return bindings
+        }
+        func decodeRow(_ row: PostgresRow) throws -> Company {
+            let (id, name, createdAt) = try row.decode((Int64, String, Date).self)
+            return Company(id: id, name: name, createdAt: createdAt)
         }
     }
 
