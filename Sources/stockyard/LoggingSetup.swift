@@ -59,7 +59,9 @@ struct JSONLogHandler: LogHandler {
             "time": Date().formatted(.iso8601), "level": event.level.rawValue, "label": label, "message": "\(event.message)",
         ]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { fields[key] = "\(value)" }
-        guard var line = try? JSONEncoder().encode(fields) else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        guard var line = try? encoder.encode(fields) else { return }
         line.append(UInt8(ascii: "\n"))
         FileHandle.standardError.write(line)
     }
