@@ -45,6 +45,11 @@ struct TextLogHandler: LogHandler {
 
 /// One JSON object per log line on stderr: time, level, label, message and metadata (request_id, company_id…).
 struct JSONLogHandler: LogHandler {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        return encoder
+    }()
     let label: String
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
@@ -59,9 +64,7 @@ struct JSONLogHandler: LogHandler {
             "time": Date().formatted(.iso8601), "level": event.level.rawValue, "label": label, "message": "\(event.message)",
         ]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { fields[key] = "\(value)" }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        guard var line = try? encoder.encode(fields) else { return }
+        guard var line = try? Self.encoder.encode(fields) else { return }
         line.append(UInt8(ascii: "\n"))
         FileHandle.standardError.write(line)
     }
