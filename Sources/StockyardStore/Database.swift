@@ -34,7 +34,6 @@ public struct Database: Sendable {
 
     /// Runs `body` in one transaction whose row-level-security tenant is `companyID`.
     /// `set_config(…, true)` is transaction-local, so the tenant can never leak to the next user of the connection.
-    /// The three framing statements are prepared once per connection: every request runs them.
     @discardableResult
     public func withCompany<T: Sendable>(
         _ companyID: Int64, logger: Logger, _ body: (PostgresConnection) async throws -> T
@@ -47,14 +46,26 @@ public struct Database: Sendable {
                 try await connection.run(TenantScopeStatements.SetCompany(companyID: companyID), logger: logger)
                 _ = try await begin.get()
                 let result = try await body(connection)
-                try await connection.run(TenantScopeStatements.Commit(), logger: logger)
+                try await commit(connection, logger: logger)
                 return result
             } catch {
                 _ = try? await begin.get()
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                do {
+                    try await connection.query("ROLLBACK", logger: logger)
+                } catch {
+                    // Never hand the pool a connection that may still be inside this transaction.
+                    try? await connection.close()
+                }
                 throw error
             }
         }
+    }
+
+    /// COMMIT, refusing the case where Postgres answers ROLLBACK: a statement failed inside a body that caught
+    /// the error, so nothing was written.
+    private func commit(_ connection: PostgresConnection, logger: Logger) async throws {
+        let result: PostgresQueryResult = try await connection.query("COMMIT", logger: logger).get()
+        guard result.metadata.command == "COMMIT" else { throw TransactionRolledBack() }
     }
 
     /// A transaction with no tenant: only for the cross-tenant `SECURITY DEFINER` functions.
@@ -89,6 +100,9 @@ final class PoolUsage: Sendable {
     }
     func released() { inUse.subtract(1, ordering: .relaxed) }
 }
+
+/// The body of `withCompany` returned normally, but a statement inside it had failed, so Postgres rolled back.
+public struct TransactionRolledBack: Error {}
 
 extension PostgresConnection {
     /// Runs a statement whose rows, if any, are not needed.

@@ -51,7 +51,7 @@ struct TokenCommand: AsyncParsableCommand {
                 var page = PageRequest(limit: PageRequest.maxLimit)
                 while true {
                     let result = try await TokenRepository(database: database).list(
-                        company: company, page: page, logger: Logger(label: "stockyard.admin"))
+                        company: company, shop: nil, page: page, logger: Logger(label: "stockyard.admin"))
                     all += result.items
                     guard let last = result.items.last, result.nextCursor != nil else { return all }
                     page = PageRequest(limit: PageRequest.maxLimit, afterID: last.id)
@@ -76,7 +76,7 @@ struct TokenCommand: AsyncParsableCommand {
             let config = try loadConfig()
             let (company, id) = (self.company, self.id)
             let token = try await withOwnerDatabase(config) { database in
-                try await TokenRepository(database: database).revoke(id: id, company: company, logger: Logger(label: "stockyard.admin"))
+                try await TokenRepository(database: database).revoke(id: id, company: company, logger: Logger(label: "stockyard.admin"))?.info
             }
             guard let token else { throw ValidationError("token \(id) not found in company \(company)") }
             try output(token, json: options.json) { "token \(token.id) revoked" }

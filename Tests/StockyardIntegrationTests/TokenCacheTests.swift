@@ -40,10 +40,10 @@ import Testing
     @Test func withoutItsListenerTheCacheAnswersNothing() {
         let cache = TokenCache()
         let principal = Principal(tokenID: 1, companyID: 1, shopID: nil, scopes: [.admin])
-        cache.store(principal, expiresAt: nil, hash: "h", generation: cache.generation())
+        cache.store(principal, hash: "h", generation: cache.generation())
         #expect(cache.principal(forHash: "h") == nil)
         cache.setListening(true)
-        cache.store(principal, expiresAt: nil, hash: "h", generation: cache.generation())
+        cache.store(principal, hash: "h", generation: cache.generation())
         #expect(cache.principal(forHash: "h") == principal)
         cache.setListening(false)   // the listener lost its connection: everything is forgotten
         cache.setListening(true)
@@ -56,7 +56,7 @@ import Testing
         let principal = Principal(tokenID: 1, companyID: 1, shopID: nil, scopes: [.admin])
         let before = cache.generation()
         cache.invalidate(hash: "h")            // the revocation's notification arrives mid-lookup
-        cache.store(principal, expiresAt: nil, hash: "h", generation: before)
+        cache.store(principal, hash: "h", generation: before)
         #expect(cache.principal(forHash: "h") == nil)
     }
 
@@ -64,7 +64,7 @@ import Testing
         let cache = TokenCache(timeToLive: .milliseconds(50))
         cache.setListening(true)
         let principal = Principal(tokenID: 1, companyID: 1, shopID: nil, scopes: [.admin])
-        cache.store(principal, expiresAt: nil, hash: "h", generation: cache.generation())
+        cache.store(principal, hash: "h", generation: cache.generation())
         #expect(cache.principal(forHash: "h") != nil)
         try await Task.sleep(for: .milliseconds(80))
         #expect(cache.principal(forHash: "h") == nil)

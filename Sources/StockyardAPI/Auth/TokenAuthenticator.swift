@@ -29,8 +29,8 @@ struct TokenAuthenticator: RouterMiddleware {
         let hash = token.hash.hexString
         if let principal = cache.principal(forHash: hash) { return principal }
         let generation = cache.generation()
-        guard let (principal, expiresAt) = try await tokens.resolve(token, logger: logger) else { return nil }
-        cache.store(principal, expiresAt: expiresAt, hash: hash, generation: generation)
+        guard let principal = try await tokens.resolve(token, logger: logger) else { return nil }
+        cache.store(principal, hash: hash, generation: generation)
         return principal
     }
 }

@@ -10,7 +10,6 @@ import Synchronization
 public final class TokenCache: Sendable {
     struct Entry {
         let principal: Principal
-        let expiresAt: Date?
         let storedAt: ContinuousClock.Instant
     }
     struct State {
@@ -32,7 +31,7 @@ public final class TokenCache: Sendable {
     func principal(forHash hash: String, now: Date = Date()) -> Principal? {
         state.withLock { state in
             guard state.listening, let entry = state.entries[hash] else { return nil }
-            if let expiresAt = entry.expiresAt, expiresAt <= now { state.entries[hash] = nil; return nil }
+            if let expiresAt = entry.principal.expiresAt, expiresAt <= now { state.entries[hash] = nil; return nil }
             if ContinuousClock.now - entry.storedAt > timeToLive { state.entries[hash] = nil; return nil }
             return entry.principal
         }
@@ -45,11 +44,11 @@ public final class TokenCache: Sendable {
     func generation() -> UInt64 { state.withLock { $0.generation } }
 
     /// Stores a lookup made at `generation`, unless something was invalidated since.
-    func store(_ principal: Principal, expiresAt: Date?, hash: String, generation: UInt64) {
+    func store(_ principal: Principal, hash: String, generation: UInt64) {
         state.withLock { state in
             guard state.listening, state.generation == generation else { return }
             if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
-            state.entries[hash] = Entry(principal: principal, expiresAt: expiresAt, storedAt: .now)
+            state.entries[hash] = Entry(principal: principal, storedAt: .now)
         }
     }
 

@@ -9,6 +9,8 @@ public struct AppRequestContext: RequestContext {
     public var principal: Principal?
     /// The request id echoed in `X-Request-Id`, logs and problem bodies.
     public var requestID: String = ""
+    /// The body limit (`STOCKYARD_MAX_BODY_BYTES`), set by `BodyLimitMiddleware` for everything that reads the body.
+    public var maxUploadSize: Int = StockyardConfig.defaults.maxBodyBytes
 
     public init(source: Source) {
         self.coreContext = .init(source: source)

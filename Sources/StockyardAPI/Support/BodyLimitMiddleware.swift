@@ -12,6 +12,8 @@ struct BodyLimitMiddleware: RouterMiddleware {
             throw AppError.tooLarge(limit: limit)
         }
         var request = request
+        var context = context
+        context.maxUploadSize = limit
         do {
             _ = try await request.collectBody(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {

@@ -50,11 +50,15 @@ struct Problem: Codable, Sendable {
                 let detail = (error as? HTTPError)?.body
                 return (Problem(slug: "http-\(status.code)", title: status.reasonPhrase, status: status, detail: detail), status)
             }
-        case is PSQLError, is PostgresTransactionError:
-            // Connection-level failures are the database being away; anything else is a bug.
-            if let psql = error as? PSQLError, psql.serverInfo == nil {
+        case let psql as PSQLError:
+            // No server answer: the database is away. A data exception (class 22) or a CHECK violation is a value
+            // the repositories did not catch, so the client's. Anything else is a bug.
+            guard let state = psql.sqlState else {
                 return (Problem(slug: "unavailable", title: "Service unavailable", status: .serviceUnavailable,
                                 detail: "the database is not reachable; retry later"), .serviceUnavailable)
+            }
+            if state.hasPrefix("22") || state == "23514" {
+                return from(AppError.invalid(field: nil, detail: "a value is out of range or malformed: \(psql.serverMessage ?? state)"))
             }
             return internalError
         default:

@@ -19,10 +19,7 @@ public struct CompanyRepository: Sendable {
 
     /// Creates a company. Needs the owner's pool: the app role may not insert companies.
     public func create(name: String, logger: Logger) async throws -> Company {
-        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty, name.count <= 200 else {
-            throw AppError.invalid(field: "name", detail: "'name' must be 1 to 200 characters")
-        }
+        let name = try TextInput.validate(name, field: "name", maxLength: 200)
         return try await database.withConnection { connection in
             let rows = try await connection.query(
                 "INSERT INTO stockyard.companies (name) VALUES (\(name)) RETURNING id, name, created_at", logger: logger)

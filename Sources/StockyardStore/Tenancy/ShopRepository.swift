@@ -21,9 +21,7 @@ public struct ShopRepository: Sendable {
         guard domain.range(of: #"^[a-z0-9][a-z0-9.-]*[a-z0-9]$"#, options: .regularExpression) != nil else {
             throw AppError.invalid(field: "domain", detail: "'domain' must be a host name such as acme.myshopify.com")
         }
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 200 else {
-            throw AppError.invalid(field: "name", detail: "'name' must be 1 to 200 characters")
-        }
+        let name = try TextInput.validate(name, field: "name", maxLength: 200)
         do {
             return try await database.withCompany(company, logger: logger) { connection in
                 let rows = try await connection.query("""

@@ -40,7 +40,7 @@ public struct TokenRepository: Sendable {
     public func issue(company: Int64, shop: Int64?, name: String, scopes: [Scope], expiresAt: Date?,
                       logger: Logger) async throws -> IssuedToken {
         guard !scopes.isEmpty else { throw AppError.invalid(field: "scopes", detail: "'scopes' must name at least one scope") }
-        guard name.count <= 200 else { throw AppError.invalid(field: "name", detail: "'name' must be at most 200 characters") }
+        let name = try TextInput.validate(name, field: "name", maxLength: 200, allowEmpty: true)
         if let expiresAt, expiresAt <= Date() {
             throw AppError.invalid(field: "expires_at", detail: "'expires_at' must be in the future")
         }
@@ -61,49 +61,58 @@ public struct TokenRepository: Sendable {
         }
     }
 
-    /// The principal a bearer token stands for and when it expires, or nil if it is unknown, revoked or expired.
-    public func resolve(_ token: APIToken, logger: Logger) async throws -> (principal: Principal, expiresAt: Date?)? {
+    /// The principal a bearer token stands for, or nil if it is unknown, revoked or expired.
+    public func resolve(_ token: APIToken, logger: Logger) async throws -> Principal? {
         try await database.withConnection { connection in
             let rows = try await connection.query("""
                 SELECT token_id, company_id, shop_id, scopes, expires_at
                 FROM stockyard.resolve_api_token(\(ByteBuffer(bytes: token.hash)))
                 """, logger: logger)
             for try await (tokenID, companyID, shopID, scopes, expiresAt) in rows.decode((Int64, Int64, Int64?, [String], Date?).self) {
-                let principal = Principal(tokenID: tokenID, companyID: companyID, shopID: shopID, scopes: scopes.compactMap(Scope.init))
-                return (principal, expiresAt)
+                return Principal(tokenID: tokenID, companyID: companyID, shopID: shopID, scopes: scopes.compactMap(Scope.init),
+                                 expiresAt: expiresAt)
             }
             return nil
         }
     }
 
-    public func list(company: Int64, page: PageRequest, logger: Logger) async throws -> Page<TokenInfo> {
+    /// The company's tokens; with `shop`, only the tokens bound to that shop (what a shop-bound caller may see).
+    public func list(company: Int64, shop: Int64?, page: PageRequest, logger: Logger) async throws -> Page<TokenInfo> {
         try await database.withCompany(company, logger: logger) { connection in
             let rows = try await connection.query("""
                 SELECT \(unescaped: Self.columns) FROM stockyard.api_tokens
-                WHERE company_id = \(company) AND id > \(page.afterID) ORDER BY id LIMIT \(page.limit + 1)
+                WHERE company_id = \(company) AND (\(shop)::bigint IS NULL OR shop_id = \(shop))
+                  AND id > \(page.afterID) ORDER BY id LIMIT \(page.limit + 1)
                 """, logger: logger)
             return page.page(from: try await Self.decode(rows), id: \.id)
         }
     }
 
-    public func get(id: Int64, company: Int64, logger: Logger) async throws -> TokenInfo? {
+    public func get(id: Int64, company: Int64, shop: Int64? = nil, logger: Logger) async throws -> TokenInfo? {
         try await database.withCompany(company, logger: logger) { connection in
-            let rows = try await connection.query(
-                "SELECT \(unescaped: Self.columns) FROM stockyard.api_tokens WHERE company_id = \(company) AND id = \(id)",
-                logger: logger)
+            let rows = try await connection.query("""
+                SELECT \(unescaped: Self.columns) FROM stockyard.api_tokens
+                WHERE company_id = \(company) AND id = \(id) AND (\(shop)::bigint IS NULL OR shop_id = \(shop))
+                """, logger: logger)
             return try await Self.decode(rows).first
         }
     }
 
-    /// Revokes the token; revoking a revoked token keeps its first revocation time. Nil when it does not exist.
-    public func revoke(id: Int64, company: Int64, logger: Logger) async throws -> TokenInfo? {
+    /// Revokes the token; revoking a revoked token keeps its first revocation time. Nil when it does not exist
+    /// (or, with `shop`, is not bound to that shop). Also returns the token's hash, so the caller's own cache
+    /// can forget it before answering.
+    public func revoke(id: Int64, company: Int64, shop: Int64? = nil, logger: Logger) async throws -> (info: TokenInfo, hash: String)? {
         try await database.withCompany(company, logger: logger) { connection in
             let rows = try await connection.query("""
                 UPDATE stockyard.api_tokens SET revoked_at = coalesce(revoked_at, now())
-                WHERE company_id = \(company) AND id = \(id)
-                RETURNING \(unescaped: Self.columns)
+                WHERE company_id = \(company) AND id = \(id) AND (\(shop)::bigint IS NULL OR shop_id = \(shop))
+                RETURNING encode(token_hash, 'hex'), \(unescaped: Self.columns)
                 """, logger: logger)
-            return try await Self.decode(rows).first
+            for try await row in rows {
+                let hash = try row.makeRandomAccess()[0].decode(String.self)
+                return (try Self.tokenInfo(row, offset: 1), hash)
+            }
+            return nil
         }
     }
 
@@ -111,12 +120,16 @@ public struct TokenRepository: Sendable {
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [TokenInfo] {
         var tokens: [TokenInfo] = []
-        for try await (id, companyID, shopID, name, scopes, createdAt, expiresAt, revokedAt)
-            in rows.decode((Int64, Int64, Int64?, String, [String], Date, Date?, Date?).self) {
-            tokens.append(TokenInfo(id: id, companyId: companyID, shopId: shopID, name: name,
-                                    scopes: scopes.compactMap(Scope.init), createdAt: createdAt,
-                                    expiresAt: expiresAt, revokedAt: revokedAt))
-        }
+        for try await row in rows { tokens.append(try tokenInfo(row)) }
         return tokens
+    }
+
+    /// A `columns` row, starting at cell `offset`.
+    static func tokenInfo(_ row: PostgresRow, offset: Int = 0) throws -> TokenInfo {
+        let cells = Array(row.makeRandomAccess())
+        func cell<T: PostgresDecodable>(_ index: Int, _: T.Type) throws -> T { try cells[offset + index].decode(T.self) }
+        return TokenInfo(id: try cell(0, Int64.self), companyId: try cell(1, Int64.self), shopId: try cell(2, Int64?.self),
+                         name: try cell(3, String.self), scopes: try cell(4, [String].self).compactMap(Scope.init),
+                         createdAt: try cell(5, Date.self), expiresAt: try cell(6, Date?.self), revokedAt: try cell(7, Date?.self))
     }
 }

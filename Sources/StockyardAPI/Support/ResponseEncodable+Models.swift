@@ -1,0 +1,9 @@
+import Hummingbird
+import StockyardCore
+import StockyardStore
+
+// Domain and store types are returned from handlers as they are.
+extension Page: ResponseEncodable {}
+extension TokenInfo: ResponseEncodable {}
+extension IssuedToken: ResponseEncodable {}
+extension Company: ResponseEncodable {}
