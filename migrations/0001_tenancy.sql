@@ -66,7 +66,9 @@ ALTER TABLE stockyard.api_tokens FORCE ROW LEVEL SECURITY;
 CREATE POLICY company_isolation ON stockyard.api_tokens
     USING (company_id = (SELECT stockyard.current_company()))
     WITH CHECK (company_id = (SELECT stockyard.current_company()));
-GRANT SELECT, INSERT, UPDATE ON stockyard.api_tokens TO stockyard_app;
+-- A token's hash, scopes and shop are fixed at issue; the app may only rename, re-date or revoke it.
+GRANT SELECT, INSERT ON stockyard.api_tokens TO stockyard_app;
+GRANT UPDATE (name, expires_at, revoked_at) ON stockyard.api_tokens TO stockyard_app;
 
 -- Resolving a bearer token is the one cross-tenant read the API needs before it knows the tenant.
 CREATE FUNCTION stockyard.resolve_api_token(p_token_hash bytea)

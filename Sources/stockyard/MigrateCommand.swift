@@ -9,7 +9,7 @@ struct Migrate: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    struct Result: Encodable { let applied: [String]; let upToDate: Bool }
+    struct Result: Encodable { let applied: [String] }
 
     func run() async throws {
         let config = try loadConfig()
@@ -18,7 +18,7 @@ struct Migrate: AsyncParsableCommand {
             try await Migrator(client: database.client, logger: Logger(label: "stockyard.migrate")).migrate(files)
         }
         let names = applied.map { "\($0.version)_\($0.name)" }
-        try output(Result(applied: names, upToDate: true), json: options.json) {
+        try output(Result(applied: names), json: options.json) {
             names.isEmpty ? "database is up to date" : "applied: " + names.joined(separator: ", ")
         }
     }

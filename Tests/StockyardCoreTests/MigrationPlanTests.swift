@@ -10,7 +10,7 @@ import Testing
     @Test func parsesOnlyNNNNNameSqlFiles() {
         #expect(MigrationFile.parseFileName("0001_tenancy.sql")! == (1, "tenancy"))
         #expect(MigrationFile.parseFileName("0012_stock_moves.sql")! == (12, "stock_moves"))
-        for name in ["1_x.sql", "0001.sql", "0001_.sql", "0001_x.txt", "README.md", "abcd_x.sql", "00001_x.sql"] {
+        for name in ["+001_x.sql", "-001_x.sql", "1_x.sql", "0001.sql", "0001_.sql", "0001_x.txt", "README.md", "abcd_x.sql", "00001_x.sql"] {
             #expect(MigrationFile.parseFileName(name) == nil, "\(name)")
         }
     }
@@ -36,6 +36,13 @@ import Testing
         }
         #expect(throws: MigrationPlanError.duplicateVersion(2)) {
             try MigrationPlan.pending(files: files + [MigrationFile(version: 2, name: "again", sql: "")], applied: [])
+        }
+    }
+
+    @Test func aNewFileNumberedBelowTheNewestAppliedIsRefused() {
+        let applied = [AppliedMigration(version: 2, name: "stock", checksum: files[1].checksum)]
+        #expect(throws: MigrationPlanError.outOfOrder(version: 1, name: "tenancy", newestApplied: 2)) {
+            try MigrationPlan.pending(files: files, applied: applied)
         }
     }
 

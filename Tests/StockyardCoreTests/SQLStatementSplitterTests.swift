@@ -1,3 +1,4 @@
+import Foundation
 import StockyardCore
 import Testing
 
@@ -23,6 +24,27 @@ import Testing
         #expect(SQLStatementSplitter.split(";;\n  ;\n-- only a comment\n/* and this */").isEmpty)
         #expect(SQLStatementSplitter.split("SELECT 1") == ["SELECT 1"])
         #expect(SQLStatementSplitter.split("SELECT 1;\n-- trailing comment\n") == ["SELECT 1"])
+    }
+
+    @Test func identifiersThatLookLikeQuotesAreNotQuotes() {
+        // `ELSE'x'` is not an E'' string (its backslash is an ordinary character); `a$b$` is an identifier.
+        #expect(SQLStatementSplitter.split(#"SELECT CASE WHEN true THEN 'a' ELSE'' END; SELECT 2"#).count == 2)
+        #expect(SQLStatementSplitter.split("SELECT 1 AS a$b$; SELECT 2").count == 2)
+    }
+
+    @Test func everyMigrationFileSplitsIntoBalancedStatements() throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("migrations")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }
+        #expect(!names.isEmpty)
+        for name in names {
+            let sql = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+            let statements = SQLStatementSplitter.split(sql)
+            #expect(!statements.isEmpty, "\(name)")
+            for statement in statements {
+                #expect(statement.components(separatedBy: "$$").count % 2 == 1, "\(name): a $$ body was cut: \(statement.prefix(80))")
+            }
+        }
     }
 
     @Test func theRealMigrationsSplitIntoWholeStatements() throws {

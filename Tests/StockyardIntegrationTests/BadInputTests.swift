@@ -46,9 +46,25 @@ import Testing
     @Test func theDefaultBodyLimitIsOneMebibyte() async throws {
         let environment = try await TestEnvironment.get()
         let a = try await environment.makeCompany()
-        let big = String(repeating: " ", count: 1 << 20) + #"{"scopes":["admin"]}"#
-        let response = try await withAPI { try await $0.send(.post, "/v1/tokens", token: a.token, json: big) }
-        #expect(response.status == .contentTooLarge)
+        let json = #"{"scopes":["admin"]}"#
+        let over = String(repeating: " ", count: (1 << 20) - json.utf8.count + 1) + json
+        let under = String(repeating: " ", count: (1 << 20) - json.utf8.count) + json
+        try await withAPI { client in
+            let refused = try await client.send(.post, "/v1/tokens", token: a.token, json: over)
+            let accepted = try await client.send(.post, "/v1/tokens", token: a.token, json: under)
+            #expect(refused.status == .contentTooLarge)
+            #expect(accepted.status == .created)
+        }
+    }
+
+    @Test func aLimitAboveTheFrameworkDefaultIsHonoured() async throws {
+        let environment = try await TestEnvironment.get()
+        let a = try await environment.makeCompany()
+        let json = String(repeating: " ", count: 3 << 20) + #"{"scopes":["admin"]}"#
+        let response = try await withAPI(environment.apiDependencies(maxBodyBytes: 4 << 20)) {
+            try await $0.send(.post, "/v1/tokens", token: a.token, json: json)
+        }
+        #expect(response.status == .created, "\(response.text)")
     }
 
     @Test func unknownRoutesAndIdsAreProblemJSON() async throws {

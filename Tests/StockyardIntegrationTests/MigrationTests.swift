@@ -63,6 +63,27 @@ import Testing
         }
     }
 
+    @Test func aMigrateRunWaitsForTheOneHoldingTheLock() async throws {
+        try await withScratchDatabase { client, environment in
+            let url = try await scratchURL(of: client, environment: environment)
+            // This test's session plays the first `migrate`: it holds the advisory lock.
+            try await client.withConnection { holder in
+                try await holder.rows("SELECT pg_advisory_lock(\(Migrator.advisoryLockKey))")
+                let second = Task {
+                    try await TestEnvironment.withClient(url, poolSize: 1, logger: environment.logger) { other in
+                        try await Migrator(client: other, logger: environment.logger).migrate(environment.migrations)
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(400))
+                let started = try await holder.rows("SELECT to_regclass('stockyard.schema_migrations') IS NOT NULL")
+                    .collect().first!.decode(Bool.self)
+                #expect(started == false, "the second run must wait for the lock before touching the schema")
+                try await holder.rows("SELECT pg_advisory_unlock(\(Migrator.advisoryLockKey))")
+                #expect(try await second.value.count == environment.migrations.count)
+            }
+        }
+    }
+
     @Test func concurrentMigrateRunsEndInOneConsistentSchema() async throws {
         try await withScratchDatabase { client, environment in
             // Separate pools are separate sessions, exactly as two `stockyard migrate` processes would be.

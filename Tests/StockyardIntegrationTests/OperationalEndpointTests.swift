@@ -28,6 +28,14 @@ import Testing
         #expect(body["pending_migrations"] as? [String] == ["9998_from_the_future"])
     }
 
+    @Test func notReadyWhenAnAppliedMigrationWasEdited() async throws {
+        let environment = try await TestEnvironment.get()
+        var edited = environment.migrations
+        edited[0] = MigrationFile(version: edited[0].version, name: edited[0].name, sql: edited[0].sql + "\n-- edited")
+        let response = try await withAPI(environment.apiDependencies(expectedMigrations: edited)) { try await $0.send(.get, "/ready") }
+        #expect(response.status == .serviceUnavailable)
+    }
+
     @Test func metricsCountRequestsByRouteTemplateAndStatus() async throws {
         let environment = try await TestEnvironment.get()
         let a = try await environment.makeCompany()

@@ -28,6 +28,18 @@ import Testing
             checked.append(table)
         }
         #expect(checked.contains("stockyard.api_tokens") && checked.contains("stockyard.shops"), "the walk found \(checked)")
+
+        // And each policy is the tenant policy: permissive, for every command, both sides on current_company().
+        let policies = try await environment.owner.client.query("""
+            SELECT schemaname || '.' || tablename, permissive, cmd, coalesce(qual, ''), coalesce(with_check, '')
+            FROM pg_policies WHERE schemaname = 'stockyard'
+            """).collect()
+        #expect(policies.count >= checked.count + 1, "companies has its own policy")
+        for row in policies {
+            let (table, permissive, command, using, check) = try row.decode((String, String, String, String, String).self)
+            #expect(permissive == "PERMISSIVE" && command == "ALL", "\(table)")
+            #expect(using.contains("current_company()") && check.contains("current_company()"), "\(table): USING \(using) CHECK \(check)")
+        }
     }
 
     @Test func theAppRoleIsNeitherOwnerNorSuperuserNorBypassesRLS() async throws {

@@ -24,6 +24,20 @@ import Testing
         }
     }
 
+    @Test func aTokenRevokedThroughThisAPIIsRefusedOnTheVeryNextRequest() async throws {
+        let environment = try await TestEnvironment.get()
+        let a = try await environment.makeCompany()
+        let victim = try await environment.issueToken(company: a.id, scopes: [.stockRead])
+        let dependencies = environment.apiDependencies()
+        try await withAPI(dependencies, services: dependencies.services(logger: environment.logger)) { client in
+            try await waitUntil { dependencies.tokenCache.isListening }
+            #expect(try await client.send(.get, "/v1/me", token: victim.token).status == .ok)
+            #expect(try await client.send(.delete, "/v1/tokens/\(victim.id)", token: a.token).status == .ok)
+            // No waiting for the NOTIFY: the revoking process forgets the token before it answers.
+            #expect(try await client.send(.get, "/v1/me", token: victim.token).status == .unauthorized)
+        }
+    }
+
     @Test func aCachedTokenStillExpiresOnTime() async throws {
         let environment = try await TestEnvironment.get()
         let a = try await environment.makeCompany()

@@ -33,8 +33,9 @@ struct HealthController {
             context.logger.warning("readiness: database unreachable", metadata: ["error": "\(String(reflecting: error))"])
             throw AppError.unavailable("the database is not reachable")
         }
-        let appliedVersions = Set(applied.map(\.version))
-        let pending = expectedMigrations.filter { !appliedVersions.contains($0.version) }.map { "\($0.version)_\($0.name)" }
+        // Applied means applied with the same checksum: an edited file is as unready as a missing one.
+        let appliedChecksums = Dictionary(applied.map { ($0.version, $0.checksum) }, uniquingKeysWith: { first, _ in first })
+        let pending = expectedMigrations.filter { appliedChecksums[$0.version] != $0.checksum }.map { "\($0.version)_\($0.name)" }
         let readiness = Readiness(status: pending.isEmpty ? "ready" : "migrations_pending", database: "ok",
                                   appliedMigrations: applied.count, expectedMigrations: expectedMigrations.count,
                                   pendingMigrations: pending)

@@ -23,7 +23,8 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
         registry.makeCounter(name: "stockyard_http_requests_total",
                              labels: [("method", method), ("route", route), ("status", status)]).increment()
         registry.makeDurationHistogram(name: "stockyard_http_request_duration_seconds",
-                                       labels: [("method", method), ("route", route)], buckets: Self.buckets).record(elapsed)
+                                       labels: [("method", method), ("route", route), ("status", status)],
+                                       buckets: Self.buckets).record(elapsed)
         context.logger.info("request", metadata: [
             "method": "\(method)", "path": "\(request.uri.path)", "status": "\(status)",
             "ms": "\(elapsed / .milliseconds(1))",

@@ -20,7 +20,7 @@ public struct MigrationFile: Sendable, Equatable {
         guard fileName.hasSuffix(".sql") else { return nil }
         let stem = fileName.dropLast(4)
         let parts = stem.split(separator: "_", maxSplits: 1)
-        guard parts.count == 2, parts[0].count == 4, parts[0].allSatisfy(\.isASCII), let version = Int(parts[0]),
+        guard parts.count == 2, parts[0].count == 4, parts[0].allSatisfy({ ("0"..."9").contains($0) }), let version = Int(parts[0]),
               !parts[1].isEmpty else { return nil }
         return (version, String(parts[1]))
     }
@@ -31,6 +31,7 @@ public enum MigrationPlanError: Error, Equatable, CustomStringConvertible {
     case duplicateVersion(Int)
     case checksumMismatch(version: Int, name: String)
     case unknownApplied(version: Int, name: String)
+    case outOfOrder(version: Int, name: String, newestApplied: Int)
 
     public var description: String {
         switch self {
@@ -38,6 +39,8 @@ public enum MigrationPlanError: Error, Equatable, CustomStringConvertible {
             "two migration files share version \(version)"
         case .checksumMismatch(let version, let name):
             "migration \(version)_\(name).sql was edited after it was applied (checksum mismatch); migrations are forward-only: add a new file instead"
+        case .outOfOrder(let version, let name, let newest):
+            "migration \(version)_\(name).sql is new but numbered below \(newest), the newest applied; number it after \(newest)"
         case .unknownApplied(let version, let name):
             "the database has migration \(version)_\(name) applied, but no such file exists; is this an older build?"
         }
@@ -74,7 +77,12 @@ public enum MigrationPlan {
             }
         }
         let appliedVersions = Set(applied.map(\.version))
-        return files.filter { !appliedVersions.contains($0.version) }.sorted { $0.version < $1.version }
+        let pending = files.filter { !appliedVersions.contains($0.version) }.sorted { $0.version < $1.version }
+        // A file slipped in below what already ran would run after its successors on some databases only.
+        if let newest = appliedVersions.max(), let early = pending.first(where: { $0.version < newest }) {
+            throw MigrationPlanError.outOfOrder(version: early.version, name: early.name, newestApplied: newest)
+        }
+        return pending
     }
 }
 

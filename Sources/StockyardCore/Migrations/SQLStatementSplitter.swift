@@ -2,7 +2,8 @@
 ///
 /// PostgresNIO speaks the extended protocol, which runs one statement per query, so a migration file
 /// is cut here. Semicolons inside quotes ('…', "…", E'…'), dollar-quoted bodies ($$…$$, $tag$…$tag$)
-/// and comments (-- …, /* … */, nested) do not end a statement.
+/// and comments (-- …, /* … */, nested) do not end a statement. SQL-standard `BEGIN ATOMIC … END` bodies are
+/// not understood: write function bodies dollar-quoted.
 public enum SQLStatementSplitter {
     public static func split(_ script: String) -> [String] {
         let chars = Array(script.unicodeScalars)
@@ -42,6 +43,7 @@ public enum SQLStatementSplitter {
                 let quote = c
                 // E'…' strings allow backslash escapes; standard strings only double the quote.
                 let backslashEscapes = quote == "'" && index > 0 && (chars[index - 1] == "E" || chars[index - 1] == "e")
+                    && (index < 2 || !isIdentifierCharacter(chars[index - 2]))
                 current.append(c); index += 1
                 while index < chars.count {
                     let d = chars[index]
@@ -54,7 +56,9 @@ public enum SQLStatementSplitter {
                 }
             case "$":
                 hasCode = true
-                if let tag = dollarTag(chars, at: index) {
+                // `a$b$` is an identifier containing dollars, not a dollar quote.
+                let afterIdentifier = index > 0 && isIdentifierCharacter(chars[index - 1])
+                if !afterIdentifier, let tag = dollarTag(chars, at: index) {
                     current.append(contentsOf: tag); index += tag.count
                     while index < chars.count, !matches(chars, at: index, tag) { current.append(chars[index]); index += 1 }
                     if index < chars.count { current.append(contentsOf: tag); index += tag.count }
@@ -84,6 +88,10 @@ public enum SQLStatementSplitter {
             end += 1
         }
         return nil
+    }
+
+    private static func isIdentifierCharacter(_ c: Unicode.Scalar) -> Bool {
+        c == "_" || c == "$" || c.properties.isAlphabetic || ("0"..."9").contains(c)
     }
 
     private static func matches(_ chars: [Unicode.Scalar], at start: Int, _ tag: [Unicode.Scalar]) -> Bool {

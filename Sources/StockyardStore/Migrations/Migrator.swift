@@ -7,7 +7,7 @@ import StockyardCore
 /// Runs as the schema owner. Concurrent runs queue on an advisory lock, so they end in one consistent schema.
 public struct Migrator: Sendable {
     /// Arbitrary, fixed: every `migrate` process takes the same session-level advisory lock.
-    static let advisoryLockKey: Int64 = 0x5354_4f43_4b59_4152   // "STOCKYAR"
+    public static let advisoryLockKey: Int64 = 0x5354_4f43_4b59_4152   // "STOCKYAR"
 
     let client: PostgresClient
     let logger: Logger
