@@ -8,13 +8,8 @@ import StockyardCore
 public enum DedicatedConnection {
     /// Opens a connection to `url`; close it when done.
     public static func connect(to url: DatabaseURL, logger: Logger) async throws -> PostgresConnection {
-        let configuration = url.host.hasPrefix("/")
-            ? PostgresConnection.Configuration(unixSocketPath: url.unixSocketPath, username: url.username,
-                                               password: url.password, database: url.database)
-            : PostgresConnection.Configuration(host: url.host, port: url.port, username: url.username,
-                                               password: url.password, database: url.database, tls: .disable)
-        return try await PostgresConnection.connect(
-            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
+        try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: url.connectionConfiguration,
             id: Int.random(in: 1...Int.max), logger: logger)
     }
 
@@ -31,9 +26,4 @@ public enum DedicatedConnection {
             throw error
         }
     }
-}
-
-extension DatabaseURL {
-    /// Postgres's socket file in the directory `host`, as libpq names it.
-    var unixSocketPath: String { "\(host)/.s.PGSQL.\(port)" }
 }

@@ -52,12 +52,7 @@ struct TestEnvironment: Sendable {
     /// Runs `body` with a pool that is shut down when it returns (a pool keeps its connections open).
     static func withClient<T: Sendable>(_ url: DatabaseURL, poolSize: Int, logger: Logger,
                                         _ body: (PostgresClient) async throws -> T) async throws -> T {
-        let client = Database.makeClient(url: url, poolSize: poolSize, logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await body(client)
-        }
+        try await Database.withPool(url: url, poolSize: poolSize, logger: logger) { try await body($0.client) }
     }
 
     /// A client whose `run()` lives as long as the test process.
@@ -84,17 +79,7 @@ struct TestEnvironment: Sendable {
     private static func withMaintenanceConnection(
         _ url: DatabaseURL, logger: Logger, _ body: (PostgresConnection) async throws -> Void
     ) async throws {
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(host: url.host, port: url.port, username: url.username, password: url.password,
-                                 database: "postgres", tls: .disable),
-            id: 1, logger: logger)
-        do {
-            try await body(connection)
-            try await connection.close()
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        try await DedicatedConnection.with(url.with(database: "postgres"), logger: logger, body)
     }
 
     // MARK: - Fixtures

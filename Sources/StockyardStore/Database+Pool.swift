@@ -1,0 +1,18 @@
+import Logging
+import PostgresNIO
+import StockyardCore
+
+extension Database {
+    /// A pool for `url` that runs only for the duration of `body`: for commands and tests, where no
+    /// `ServiceGroup` runs the pool.
+    public static func withPool<T: Sendable>(
+        url: DatabaseURL, poolSize: Int, logger: Logger, _ body: (Database) async throws -> T
+    ) async throws -> T {
+        let client = makeClient(url: url, poolSize: poolSize, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(Database(client: client, poolSize: poolSize))
+        }
+    }
+}
