@@ -63,6 +63,16 @@ import Testing
         }
     }
 
+    @Test func aFileThatControlsItsOwnTransactionIsRefused() async throws {
+        try await withScratchDatabase { client, environment in
+            let migrator = Migrator(client: client, logger: environment.logger)
+            let committing = MigrationFile(version: 9999, name: "commits", sql: "CREATE TABLE stockyard.x (id int);\nCOMMIT;")
+            await #expect(throws: MigrationError.self) { try await migrator.migrate(environment.migrations + [committing]) }
+            let leftover = try await client.query("SELECT to_regclass('stockyard.x') IS NOT NULL").collect().first!.decode(Bool.self)
+            #expect(leftover == false)
+        }
+    }
+
     @Test func aMigrateRunWaitsForTheOneHoldingTheLock() async throws {
         try await withScratchDatabase { client, environment in
             let url = try await scratchURL(of: client, environment: environment)

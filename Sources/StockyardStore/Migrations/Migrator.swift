@@ -80,6 +80,16 @@ public struct Migrator: Sendable {
 
     private func apply(_ file: MigrationFile, on connection: PostgresConnection) async throws {
         let statements = SQLStatementSplitter.split(file.sql)
+        // Each file is one transaction of the migrator's; a file that commits itself would break that.
+        let control = ["BEGIN", "COMMIT", "ROLLBACK", "END", "START TRANSACTION", "SAVEPOINT", "RELEASE"]
+        if let index = statements.firstIndex(where: { statement in
+            let head = statement.uppercased().split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).prefix(2)
+                .joined(separator: " ")
+            return control.contains { head == $0 || head.hasPrefix($0 + " ") }
+        }) {
+            throw MigrationError.statementFailed(file: "\(file.version)_\(file.name).sql", statement: index + 1,
+                                                 message: "transaction control is not allowed: each file already runs in one transaction")
+        }
         do {
             try await connection.withTransaction(logger: logger) { connection in
                 for (index, statement) in statements.enumerated() {
