@@ -1,4 +1,5 @@
 import Foundation
+import HummingbirdTesting
 @testable import StockyardAPI
 import StockyardCore
 import StockyardStore
@@ -10,16 +11,14 @@ import Testing
         let environment = try await TestEnvironment.get()
         let a = try await environment.makeCompany()
         let victim = try await environment.issueToken(company: a.id, scopes: [.stockRead])
-        let dependencies = environment.apiDependencies()
-        try await withAPI(dependencies, services: dependencies.services(logger: environment.logger)) { client in
-            try await waitUntil { dependencies.tokenCache.isListening }
+        try await withListeningAPI { client, cache in
             #expect(try await client.send(.get, "/v1/me", token: victim.token).status == .ok)
-            #expect(dependencies.tokenCache.principal(forHash: APIToken(value: victim.token).hash.hexString) != nil, "cached")
+            #expect(cache.principal(forHash: APIToken(value: victim.token).hash.hexString) != nil, "cached")
             // Revoked straight in SQL, as `stockyard token revoke` in another process would.
             try await environment.owner.withCompany(a.id, logger: environment.logger) { connection in
                 try await connection.rows("UPDATE stockyard.api_tokens SET revoked_at = now() WHERE id = \(victim.id)")
             }
-            try await waitUntil { dependencies.tokenCache.principal(forHash: APIToken(value: victim.token).hash.hexString) == nil }
+            try await waitUntil { cache.principal(forHash: APIToken(value: victim.token).hash.hexString) == nil }
             #expect(try await client.send(.get, "/v1/me", token: victim.token).status == .unauthorized)
         }
     }
@@ -28,13 +27,13 @@ import Testing
         let environment = try await TestEnvironment.get()
         let a = try await environment.makeCompany()
         let victim = try await environment.issueToken(company: a.id, scopes: [.stockRead])
-        let dependencies = environment.apiDependencies()
-        try await withAPI(dependencies, services: dependencies.services(logger: environment.logger)) { client in
-            try await waitUntil { dependencies.tokenCache.isListening }
-            #expect(try await client.send(.get, "/v1/me", token: victim.token).status == .ok)
-            #expect(try await client.send(.delete, "/v1/tokens/\(victim.id)", token: a.token).status == .ok)
+        try await withListeningAPI { client, _ in
+            let before = try await client.send(.get, "/v1/me", token: victim.token)
+            let revoked = try await client.send(.delete, "/v1/tokens/\(victim.id)", token: a.token)
             // No waiting for the NOTIFY: the revoking process forgets the token before it answers.
-            #expect(try await client.send(.get, "/v1/me", token: victim.token).status == .unauthorized)
+            let after = try await client.send(.get, "/v1/me", token: victim.token)
+            #expect(before.status == .ok && revoked.status == .ok)
+            #expect(after.status == .unauthorized)
         }
     }
 
@@ -42,9 +41,7 @@ import Testing
         let environment = try await TestEnvironment.get()
         let a = try await environment.makeCompany()
         let brief = try await environment.issueToken(company: a.id, scopes: [.stockRead], expiresAt: Date().addingTimeInterval(1.5))
-        let dependencies = environment.apiDependencies()
-        try await withAPI(dependencies, services: dependencies.services(logger: environment.logger)) { client in
-            try await waitUntil { dependencies.tokenCache.isListening }
+        try await withListeningAPI { client, cache in
             #expect(try await client.send(.get, "/v1/me", token: brief.token).status == .ok)
             try await Task.sleep(for: .seconds(1.6))
             #expect(try await client.send(.get, "/v1/me", token: brief.token).status == .unauthorized)
@@ -82,6 +79,16 @@ import Testing
         #expect(cache.principal(forHash: "h") != nil)
         try await Task.sleep(for: .milliseconds(80))
         #expect(cache.principal(forHash: "h") == nil)
+    }
+}
+
+/// The API with its token change listener running, once the cache is live.
+private func withListeningAPI(_ body: @Sendable (any TestClientProtocol, TokenCache) async throws -> Void) async throws {
+    let environment = try await TestEnvironment.get()
+    let dependencies = environment.apiDependencies()
+    try await withAPI(dependencies, services: dependencies.services(logger: environment.logger)) { client in
+        try await waitUntil { dependencies.tokenCache.isListening }
+        try await body(client, dependencies.tokenCache)
     }
 }
 
