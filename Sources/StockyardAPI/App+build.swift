@@ -70,5 +70,6 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<AppRequestCon
     let v1 = router.group("v1").add(middleware: TokenAuthenticator(tokens: TokenRepository(database: database), cache: dependencies.tokenCache))
     MeController(companies: CompanyRepository(database: database)).register(on: v1)
     TokenController(tokens: TokenRepository(database: database), cache: dependencies.tokenCache).register(on: v1)
+    LocationController(locations: LocationRepository(database: database)).register(on: v1)
     return router
 }

@@ -7,3 +7,4 @@ extension Page: ResponseEncodable {}
 extension TokenInfo: ResponseEncodable {}
 extension IssuedToken: ResponseEncodable {}
 extension Company: ResponseEncodable {}
+extension Location: ResponseEncodable {}
