@@ -71,5 +71,6 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<AppRequestCon
     MeController(companies: CompanyRepository(database: database)).register(on: v1)
     TokenController(tokens: TokenRepository(database: database), cache: dependencies.tokenCache).register(on: v1)
     LocationController(locations: LocationRepository(database: database)).register(on: v1)
+    ProductController(products: ProductRepository(database: database)).register(on: v1)
     return router
 }

@@ -8,3 +8,5 @@ extension TokenInfo: ResponseEncodable {}
 extension IssuedToken: ResponseEncodable {}
 extension Company: ResponseEncodable {}
 extension Location: ResponseEncodable {}
+extension Product: ResponseEncodable {}
+extension ProductCategory: ResponseEncodable {}
