@@ -10,3 +10,6 @@ extension Company: ResponseEncodable {}
 extension Location: ResponseEncodable {}
 extension Product: ResponseEncodable {}
 extension ProductCategory: ResponseEncodable {}
+extension Quant: ResponseEncodable {}
+extension StockMove: ResponseEncodable {}
+extension AdjustmentResult: ResponseEncodable {}

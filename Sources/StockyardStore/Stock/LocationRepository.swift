@@ -108,6 +108,8 @@ public struct LocationRepository: Sendable {
             throw AppError.conflict("a location with barcode '\(barcode ?? "")' already exists")
         } catch let error as PSQLError where error.sqlState == "23503" {
             throw AppError.invalid(field: "location_id", detail: "the parent location does not exist")
+        } catch let error as PSQLError where error.sqlState == "SY002" {
+            throw AppError.invalid(field: "usage", detail: "the location holds stock, so it cannot become a view")
         } catch let error as PSQLError where error.sqlState == "SY001" {
             throw AppError.invalid(field: "location_id", detail: "a location cannot be moved under itself or its own descendants")
         } catch let error as PSQLError where error.sqlState == "23514" && error.serverMessage?.contains("location_id") == true {

@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import PostgresNIO
+import StockyardCore
+
+/// Stock moves: the history that explains every quantity.
+public struct MoveRepository: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// Moves of the company, newest id last; optionally of one product, touching one location, or in one state.
+    public func list(company: Int64, productId: Int64?, locationId: Int64?, state: MoveState?, page: PageRequest,
+                     logger: Logger) async throws -> Page<StockMove> {
+        try await database.withCompany(company, logger: logger) { connection in
+            let rows = try await connection.query("""
+                SELECT \(unescaped: Self.columns) FROM stockyard.stock_moves
+                WHERE company_id = \(company) AND id > \(page.afterID)
+                  AND (\(productId)::bigint IS NULL OR product_id = \(productId))
+                  AND (\(locationId)::bigint IS NULL OR location_id = \(locationId) OR location_dest_id = \(locationId))
+                  AND (\(state?.rawValue)::text IS NULL OR state = \(state?.rawValue))
+                ORDER BY id LIMIT \(page.limit + 1)
+                """, logger: logger)
+            return page.page(from: try await Self.decode(rows), id: \.id)
+        }
+    }
+
+    static let columns = """
+        id, reference, origin, product_id, product_uom_qty, quantity, location_id, location_dest_id, state, procure_method,
+        is_inventory, date
+        """
+
+    static func decode(_ rows: PostgresRowSequence) async throws -> [StockMove] {
+        var moves: [StockMove] = []
+        for try await row in rows {
+            let cells = row.makeRandomAccess()
+            moves.append(StockMove(
+                id: try cells[0].decode(Int64.self), reference: try cells[1].decode(String.self),
+                origin: try cells[2].decode(String?.self), productId: try cells[3].decode(Int64.self),
+                productUomQty: try cells[4].decode(Decimal.self), quantity: try cells[5].decode(Decimal.self),
+                locationId: try cells[6].decode(Int64.self), locationDestId: try cells[7].decode(Int64.self),
+                state: MoveState(rawValue: try cells[8].decode(String.self)) ?? .draft, procureMethod: try cells[9].decode(String.self),
+                isInventory: try cells[10].decode(Bool.self), date: try cells[11].decode(Date.self)))
+        }
+        return moves
+    }
+}
