@@ -72,6 +72,7 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<AppRequestCon
     TokenController(tokens: TokenRepository(database: database), cache: dependencies.tokenCache).register(on: v1)
     LocationController(locations: LocationRepository(database: database)).register(on: v1)
     ProductController(products: ProductRepository(database: database)).register(on: v1)
+    WarehouseController(warehouses: WarehouseRepository(database: database)).register(on: v1)
     InventoryController(quants: QuantRepository(database: database), moves: MoveRepository(database: database)).register(on: v1)
     return router
 }

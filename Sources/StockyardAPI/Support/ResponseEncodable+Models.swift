@@ -13,3 +13,5 @@ extension ProductCategory: ResponseEncodable {}
 extension Quant: ResponseEncodable {}
 extension StockMove: ResponseEncodable {}
 extension AdjustmentResult: ResponseEncodable {}
+extension Warehouse: ResponseEncodable {}
+extension PickingType: ResponseEncodable {}
