@@ -73,6 +73,7 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<AppRequestCon
     LocationController(locations: LocationRepository(database: database)).register(on: v1)
     ProductController(products: ProductRepository(database: database)).register(on: v1)
     WarehouseController(warehouses: WarehouseRepository(database: database)).register(on: v1)
+    PickingController(pickings: PickingRepository(database: database)).register(on: v1)
     InventoryController(quants: QuantRepository(database: database), moves: MoveRepository(database: database)).register(on: v1)
     return router
 }

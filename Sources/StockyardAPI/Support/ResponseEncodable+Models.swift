@@ -15,3 +15,4 @@ extension StockMove: ResponseEncodable {}
 extension AdjustmentResult: ResponseEncodable {}
 extension Warehouse: ResponseEncodable {}
 extension PickingType: ResponseEncodable {}
+extension Picking: ResponseEncodable {}

@@ -27,7 +27,7 @@ public struct MoveRepository: Sendable {
 
     static let columns = """
         id, reference, origin, product_id, product_uom_qty, quantity, location_id, location_dest_id, state, procure_method,
-        is_inventory, date
+        is_inventory, date, picking_id, picking_type_id, group_id
         """
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [StockMove] {
@@ -40,7 +40,9 @@ public struct MoveRepository: Sendable {
                 productUomQty: try cells[4].decode(Decimal.self), quantity: try cells[5].decode(Decimal.self),
                 locationId: try cells[6].decode(Int64.self), locationDestId: try cells[7].decode(Int64.self),
                 state: MoveState(rawValue: try cells[8].decode(String.self)) ?? .draft, procureMethod: try cells[9].decode(String.self),
-                isInventory: try cells[10].decode(Bool.self), date: try cells[11].decode(Date.self)))
+                isInventory: try cells[10].decode(Bool.self), date: try cells[11].decode(Date.self),
+                pickingId: try cells[12].decode(Int64?.self), pickingTypeId: try cells[13].decode(Int64?.self),
+                groupId: try cells[14].decode(Int64?.self)))
         }
         return moves
     }

@@ -59,6 +59,9 @@ public struct StockMove: Sendable, Codable, Equatable {
     public let procureMethod: String
     public let isInventory: Bool
     public let date: Date
+    public let pickingId: Int64?
+    public let pickingTypeId: Int64?
+    public let groupId: Int64?
 }
 
 /// The result of an inventory adjustment: the quant after it, and the move that explains it (nil when the

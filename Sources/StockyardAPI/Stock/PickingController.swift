@@ -1,0 +1,77 @@
+import Foundation
+import Hummingbird
+import StockyardCore
+import StockyardStore
+
+/// `/v1/pickings`: transfers with their moves, and their actions (confirm so far; see docs/stock-model.md).
+struct PickingController {
+    let pickings: PickingRepository
+
+    struct CreateRequest: Decodable {
+        struct Move: Decodable {
+            let productId: Int64
+            let productUomQty: Decimal
+            let procureMethod: String?
+        }
+        let pickingTypeId: Int64
+        let locationId: Int64?
+        let locationDestId: Int64?
+        let origin: String?
+        let partnerRef: String?
+        let scheduledDate: Date?
+        let moveType: PickingState.MoveType?
+        let moveIds: [Move]
+    }
+
+    func register(on group: RouterGroup<AppRequestContext>) {
+        group.get("pickings", use: list)
+        group.post("pickings", use: create)
+        group.get("pickings/:id", use: get)
+        group.post("pickings/:id/confirm", use: confirm)
+    }
+
+    func create(request: Request, context: AppRequestContext) async throws -> EditedResponse<Picking> {
+        let principal = try context.require(.stockWrite)
+        let input = try await request.decodeJSON(as: CreateRequest.self, context: context)
+        let draft = PickingDraft(
+            pickingTypeId: input.pickingTypeId, locationId: input.locationId, locationDestId: input.locationDestId,
+            origin: input.origin, partnerRef: input.partnerRef, scheduledDate: input.scheduledDate, moveType: input.moveType ?? .direct,
+            moves: input.moveIds.map { MoveDraft(productId: $0.productId, productUomQty: $0.productUomQty,
+                                                 procureMethod: $0.procureMethod ?? "make_to_stock") })
+        let picking = try await pickings.create(draft, company: principal.companyID, logger: context.logger)
+        return EditedResponse(status: .created, response: picking)
+    }
+
+    func get(request: Request, context: AppRequestContext) async throws -> Picking {
+        let principal = try context.require(.stockRead)
+        let id = try context.parameters.requireID(resource: "transfer")
+        guard let picking = try await pickings.get(id: id, company: principal.companyID, logger: context.logger) else {
+            throw AppError.notFound("transfer")
+        }
+        return picking
+    }
+
+    func list(request: Request, context: AppRequestContext) async throws -> Page<Picking> {
+        let principal = try context.require(.stockRead)
+        let query = request.uri.queryParameters
+        let page = try PageRequest(limit: query.get("limit"), cursor: query.get("cursor"))
+        var filter = PickingFilter(origin: query.get("origin"))
+        if let state = query.get("state") {
+            guard let parsed = PickingState(rawValue: state) else {
+                throw AppError.invalid(field: "state", detail: "'state' must be one of \(PickingState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            filter.state = parsed
+        }
+        filter.pickingTypeId = try query.get("picking_type_id").map { try QueryValue.id($0, field: "picking_type_id") }
+        return try await pickings.list(company: principal.companyID, filter: filter, page: page, logger: context.logger)
+    }
+
+    func confirm(request: Request, context: AppRequestContext) async throws -> Picking {
+        let principal = try context.require(.stockWrite)
+        let id = try context.parameters.requireID(resource: "transfer")
+        guard let picking = try await pickings.confirm(id: id, company: principal.companyID, logger: context.logger) else {
+            throw AppError.notFound("transfer")
+        }
+        return picking
+    }
+}

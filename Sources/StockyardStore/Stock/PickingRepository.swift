@@ -1,0 +1,184 @@
+import Foundation
+import Logging
+import PostgresNIO
+import StockyardCore
+
+/// Transfers: create (draft, named from the operation type's sequence), read, list, confirm. Every operation
+/// recomputes the transfer's state from its moves in the same transaction.
+public struct PickingRepository: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    public func create(_ draft: PickingDraft, company: Int64, logger: Logger) async throws -> Picking {
+        guard !draft.moves.isEmpty else { throw AppError.invalid(field: "move_ids", detail: "a transfer needs at least one move") }
+        for (index, move) in draft.moves.enumerated() {
+            let field = "move_ids[\(index)].product_uom_qty"
+            guard move.productUomQty > 0 else { throw AppError.invalid(field: field, detail: "'\(field)' must be positive") }
+            try InventoryAdjustment.checkPrecision(move.productUomQty, field: field)
+            guard ["make_to_stock", "make_to_order"].contains(move.procureMethod) else {
+                throw AppError.invalid(field: "move_ids[\(index)].procure_method", detail: "'procure_method' must be make_to_stock or make_to_order")
+            }
+        }
+        let origin = try draft.origin.map { try TextInput.validate($0, field: "origin", maxLength: 500) }
+        let partnerRef = try draft.partnerRef.map { try TextInput.validate($0, field: "partner_ref", maxLength: 200) }
+        do {
+            return try await database.withCompany(company, logger: logger) { connection in
+                // Taking the next number locks the type's row: names are unique and gap-free per type.
+                let typeRows = try await connection.query("""
+                    UPDATE stockyard.stock_picking_types SET sequence_next = sequence_next + 1
+                    WHERE company_id = \(company) AND id = \(draft.pickingTypeId)
+                    RETURNING sequence_prefix || lpad((sequence_next - 1)::text, 5, '0'), default_location_src_id, default_location_dest_id
+                    """, logger: logger).collect()
+                guard let typeRow = typeRows.first else {
+                    throw AppError.invalid(field: "picking_type_id", detail: "operation type \(draft.pickingTypeId) does not exist")
+                }
+                let (name, defaultSource, defaultDestination) = try typeRow.decode((String, Int64?, Int64?).self)
+                guard let source = draft.locationId ?? defaultSource else {
+                    throw AppError.invalid(field: "location_id", detail: "'location_id' is required: the operation type has no default source")
+                }
+                guard let destination = draft.locationDestId ?? defaultDestination else {
+                    throw AppError.invalid(field: "location_dest_id", detail: "'location_dest_id' is required: the operation type has no default destination")
+                }
+                try await checkProducts(draft.moves.map(\.productId), company: company, on: connection, logger: logger)
+                let pickingID = try await connection.query("""
+                    INSERT INTO stockyard.stock_pickings (company_id, name, picking_type_id, location_id, location_dest_id, origin,
+                                                          partner_ref, move_type, scheduled_date)
+                    VALUES (\(company), \(name), \(draft.pickingTypeId), \(source), \(destination), \(origin), \(partnerRef),
+                            \(draft.moveType.rawValue), coalesce(\(draft.scheduledDate), now()))
+                    RETURNING id
+                    """, logger: logger).collect()[0].decode(Int64.self)
+                // All the moves in one statement, in the order given.
+                try await connection.query("""
+                    INSERT INTO stockyard.stock_moves (company_id, reference, origin, product_id, product_uom_qty, location_id,
+                                                       location_dest_id, picking_id, picking_type_id, procure_method, sequence, date)
+                    SELECT \(company), \(name), \(origin), m.product_id, m.quantity, \(source), \(destination), \(pickingID),
+                           \(draft.pickingTypeId), m.procure_method, 10 * m.ordinal::int, coalesce(\(draft.scheduledDate), now())
+                    FROM unnest(\(draft.moves.map(\.productId))::bigint[], \(draft.moves.map { $0.productUomQty.description })::text[]::numeric[],
+                                \(draft.moves.map(\.procureMethod))::text[]) WITH ORDINALITY AS m(product_id, quantity, procure_method, ordinal)
+                    ORDER BY m.ordinal
+                    """, logger: logger)
+                return try await load(pickingID, company: company, on: connection, logger: logger)!
+            }
+        } catch let error as PSQLError where error.sqlState == "23503" {
+            throw AppError.invalid(field: "location_id", detail: "a location of the transfer does not exist")
+        } catch let error as PSQLError where error.sqlState == "23514" {
+            throw AppError.invalid(field: "location_dest_id", detail: "the source and destination must differ")
+        }
+    }
+
+    public func get(id: Int64, company: Int64, logger: Logger) async throws -> Picking? {
+        try await database.withCompany(company, logger: logger) { try await load(id, company: company, on: $0, logger: logger) }
+    }
+
+    public func list(company: Int64, filter: PickingFilter, page: PageRequest, logger: Logger) async throws -> Page<Picking> {
+        try await database.withCompany(company, logger: logger) { connection in
+            let ids = try await connection.query("""
+                SELECT id FROM stockyard.stock_pickings
+                WHERE company_id = \(company) AND id > \(page.afterID)
+                  AND (\(filter.state?.rawValue)::text IS NULL OR state = \(filter.state?.rawValue))
+                  AND (\(filter.pickingTypeId)::bigint IS NULL OR picking_type_id = \(filter.pickingTypeId))
+                  AND (\(filter.origin)::text IS NULL OR origin = \(filter.origin))
+                ORDER BY id LIMIT \(page.limit + 1)
+                """, logger: logger).collect().map { try $0.decode(Int64.self) }
+            let pickings = try await load(ids, company: company, on: connection, logger: logger)
+            return page.page(from: pickings, id: \.id)
+        }
+    }
+
+    /// draft → confirmed, or waiting for moves that are make-to-order or chained to origins. Confirming a
+    /// confirmed transfer changes nothing; a done or cancelled one is a conflict.
+    public func confirm(id: Int64, company: Int64, logger: Logger) async throws -> Picking? {
+        try await database.withCompany(company, logger: logger) { connection in
+            guard let state = try await lockedState(id, company: company, on: connection, logger: logger) else { return nil }
+            guard state != .done && state != .cancel else {
+                throw AppError.conflict("transfer \(id) is \(state.rawValue) and cannot be confirmed")
+            }
+            try await connection.query("""
+                UPDATE stockyard.stock_moves m SET state = CASE
+                    WHEN m.procure_method = 'make_to_order'
+                      OR EXISTS (SELECT FROM stockyard.stock_move_move_rel r WHERE r.company_id = m.company_id AND r.move_dest_id = m.id)
+                    THEN 'waiting' ELSE 'confirmed' END
+                WHERE m.company_id = \(company) AND m.picking_id = \(id) AND m.state = 'draft'
+                """, logger: logger)
+            try await recomputeState(id, company: company, on: connection, logger: logger)
+            return try await load(id, company: company, on: connection, logger: logger)
+        }
+    }
+
+    /// The transfer's state, with its row locked for the rest of the transaction; nil when it does not exist.
+    func lockedState(_ id: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws -> PickingState? {
+        let rows = try await connection.query(
+            "SELECT state FROM stockyard.stock_pickings WHERE company_id = \(company) AND id = \(id) FOR UPDATE", logger: logger
+        ).collect()
+        return try rows.first.map { PickingState(rawValue: try $0.decode(String.self)) ?? .draft }
+    }
+
+    /// Stores the state Odoo would compute from the transfer's moves now.
+    func recomputeState(_ id: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        let rows = try await connection.query("""
+            SELECT m.state, m.product_uom_qty, p.move_type FROM stockyard.stock_moves m
+            JOIN stockyard.stock_pickings p ON p.company_id = m.company_id AND p.id = m.picking_id
+            WHERE m.company_id = \(company) AND m.picking_id = \(id)
+            """, logger: logger).collect()
+        var moves: [PickingState.Move] = []
+        var moveType = PickingState.MoveType.direct
+        for row in rows {
+            let (state, demand, type) = try row.decode((String, Decimal, String).self)
+            moves.append(PickingState.Move(state: MoveState(rawValue: state) ?? .draft, demand: demand))
+            moveType = PickingState.MoveType(rawValue: type) ?? .direct
+        }
+        let state = PickingState.compute(moves, moveType: moveType)
+        try await connection.query("""
+            UPDATE stockyard.stock_pickings SET state = \(state.rawValue), write_date = now(),
+                date_done = CASE WHEN \(state.rawValue) = 'done' THEN coalesce(date_done, now()) ELSE date_done END
+            WHERE company_id = \(company) AND id = \(id)
+            """, logger: logger)
+    }
+
+    /// Products in a transfer must exist and be goods (storable or consumable), not services.
+    private func checkProducts(_ ids: [Int64], company: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        let rows = try await connection.query(
+            "SELECT id, type FROM stockyard.products WHERE company_id = \(company) AND id = ANY(\(ids))", logger: logger).collect()
+        var types: [Int64: String] = [:]
+        for row in rows { let (id, type) = try row.decode((Int64, String).self); types[id] = type }
+        for (index, id) in ids.enumerated() {
+            let field = "move_ids[\(index)].product_id"
+            guard let type = types[id] else { throw AppError.invalid(field: field, detail: "product \(id) does not exist") }
+            guard type != ProductType.service.rawValue else { throw AppError.invalid(field: field, detail: "product \(id) is a service and is not moved") }
+        }
+    }
+
+    func load(_ id: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws -> Picking? {
+        try await load([id], company: company, on: connection, logger: logger).first
+    }
+
+    /// The transfers with their moves: two queries whatever the number of transfers.
+    func load(_ ids: [Int64], company: Int64, on connection: PostgresConnection, logger: Logger) async throws -> [Picking] {
+        guard !ids.isEmpty else { return [] }
+        let moveRows = try await connection.query("""
+            SELECT \(unescaped: MoveRepository.columns) FROM stockyard.stock_moves
+            WHERE company_id = \(company) AND picking_id = ANY(\(ids)) ORDER BY picking_id, sequence, id
+            """, logger: logger)
+        let movesByPicking = Dictionary(grouping: try await MoveRepository.decode(moveRows), by: { $0.pickingId ?? 0 })
+        let rows = try await connection.query("""
+            SELECT id, name, picking_type_id, location_id, location_dest_id, origin, partner_ref, group_id, move_type, scheduled_date,
+                   date_done, backorder_id, state, create_date
+            FROM stockyard.stock_pickings WHERE company_id = \(company) AND id = ANY(\(ids)) ORDER BY id
+            """, logger: logger)
+        var pickings: [Picking] = []
+        for try await row in rows {
+            let c = row.makeRandomAccess()
+            let id = try c[0].decode(Int64.self)
+            pickings.append(Picking(
+                id: id, name: try c[1].decode(String.self), pickingTypeId: try c[2].decode(Int64.self),
+                locationId: try c[3].decode(Int64.self), locationDestId: try c[4].decode(Int64.self),
+                origin: try c[5].decode(String?.self), partnerRef: try c[6].decode(String?.self), groupId: try c[7].decode(Int64?.self),
+                moveType: PickingState.MoveType(rawValue: try c[8].decode(String.self)) ?? .direct,
+                scheduledDate: try c[9].decode(Date.self), dateDone: try c[10].decode(Date?.self),
+                backorderId: try c[11].decode(Int64?.self), state: PickingState(rawValue: try c[12].decode(String.self)) ?? .draft,
+                createDate: try c[13].decode(Date.self), moveIds: movesByPicking[id] ?? []))
+        }
+        return pickings
+    }
+}
