@@ -3,7 +3,7 @@ import Hummingbird
 import StockyardCore
 import StockyardStore
 
-/// `/v1/pickings`: transfers with their moves, and their actions (confirm so far; see docs/stock-model.md).
+/// `/v1/pickings`: transfers with their moves, and their actions (confirm, reserve, unreserve so far; see docs/stock-model.md).
 struct PickingController {
     let pickings: PickingRepository
 
@@ -28,6 +28,8 @@ struct PickingController {
         group.post("pickings", use: create)
         group.get("pickings/:id", use: get)
         group.post("pickings/:id/confirm", use: confirm)
+        group.post("pickings/:id/reserve", use: reserve)
+        group.post("pickings/:id/unreserve", use: unreserve)
     }
 
     func create(request: Request, context: AppRequestContext) async throws -> EditedResponse<Picking> {
@@ -67,11 +69,22 @@ struct PickingController {
     }
 
     func confirm(request: Request, context: AppRequestContext) async throws -> Picking {
+        try await act(context) { try await pickings.confirm(id: $0, company: $1, logger: context.logger) }
+    }
+
+    func reserve(request: Request, context: AppRequestContext) async throws -> Picking {
+        try await act(context) { try await pickings.reserve(id: $0, company: $1, logger: context.logger) }
+    }
+
+    func unreserve(request: Request, context: AppRequestContext) async throws -> Picking {
+        try await act(context) { try await pickings.unreserve(id: $0, company: $1, logger: context.logger) }
+    }
+
+    /// An action on one transfer: `stock:write`, the id from the path, 404 when it is not the company's.
+    private func act(_ context: AppRequestContext, _ action: (Int64, Int64) async throws -> Picking?) async throws -> Picking {
         let principal = try context.require(.stockWrite)
         let id = try context.parameters.requireID(resource: "transfer")
-        guard let picking = try await pickings.confirm(id: id, company: principal.companyID, logger: context.logger) else {
-            throw AppError.notFound("transfer")
-        }
+        guard let picking = try await action(id, principal.companyID) else { throw AppError.notFound("transfer") }
         return picking
     }
 }

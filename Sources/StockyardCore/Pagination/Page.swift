@@ -47,3 +47,5 @@ public struct PageRequest: Sendable, Equatable {
         return Page(items: items, nextCursor: items.last.map { "c\(id($0))" })
     }
 }
+
+extension Page: Decodable where Item: Decodable {}

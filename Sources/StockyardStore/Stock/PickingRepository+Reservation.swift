@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import PostgresNIO
+import StockyardCore
+
+/// Reserving and unreserving a transfer (Odoo's `action_assign` and `do_unreserve`), one transaction each.
+extension PickingRepository {
+    /// Reserves what is available for the transfer's open moves: FIFO (by `in_date`) from the quants under each
+    /// move's source location, one move line per quant taken. A draft transfer is confirmed first. The moves are
+    /// locked, then the quants in a stable order, so concurrent reservations serialize without deadlock and can
+    /// never reserve more than is on hand.
+    public func reserve(id: Int64, company: Int64, logger: Logger) async throws -> Picking? {
+        if let state = try await get(id: id, company: company, logger: logger)?.state, state == .draft {
+            _ = try await confirm(id: id, company: company, logger: logger)
+        }
+        return try await database.withCompany(company, logger: logger) { connection in
+            guard let state = try await lockedState(id, company: company, on: connection, logger: logger) else { return nil }
+            guard state != .done && state != .cancel else {
+                throw AppError.conflict("transfer \(id) is \(state.rawValue) and cannot be reserved")
+            }
+            let moves = try await connection.query("""
+                SELECT m.id, m.product_id, m.location_id, m.product_uom_qty,
+                       coalesce((SELECT sum(l.quantity) FROM stockyard.stock_move_lines l
+                                 WHERE l.company_id = m.company_id AND l.move_id = m.id AND l.state <> 'done'), 0),
+                       EXISTS (SELECT FROM stockyard.stock_move_move_rel r WHERE r.company_id = m.company_id AND r.move_dest_id = m.id),
+                       coalesce((SELECT sum(o.quantity) FROM stockyard.stock_move_move_rel r
+                                 JOIN stockyard.stock_moves o ON o.company_id = r.company_id AND o.id = r.move_orig_id
+                                 WHERE r.company_id = m.company_id AND r.move_dest_id = m.id AND o.state = 'done'), 0),
+                       m.procure_method
+                FROM stockyard.stock_moves m
+                WHERE m.company_id = \(company) AND m.picking_id = \(id)
+                  AND m.state IN ('confirmed', 'partially_available', 'waiting')
+                ORDER BY m.sequence, m.id
+                FOR UPDATE OF m
+                """, logger: logger).collect()
+            for row in moves {
+                let (moveID, product, source, demand, reserved, chained, broughtByOrigins, procureMethod)
+                    = try row.decode((Int64, Int64, Int64, Decimal, Decimal, Bool, Decimal, String).self)
+                // A chained move reserves only what its done origins brought; an MTO move without origins waits.
+                var need = demand - reserved
+                if chained { need = min(need, max(0, broughtByOrigins - reserved)) }
+                if !chained && procureMethod == "make_to_order" { continue }
+                if need > 0 {
+                    try await reserveMove(moveID, product: product, source: source, need: need, picking: id, company: company,
+                                          on: connection, logger: logger)
+                }
+                try await connection.query("""
+                    UPDATE stockyard.stock_moves m SET state = CASE
+                        WHEN r.reserved >= m.product_uom_qty THEN 'assigned'
+                        WHEN r.reserved > 0 THEN 'partially_available'
+                        WHEN \(chained) THEN 'waiting' ELSE 'confirmed' END
+                    FROM (SELECT coalesce(sum(quantity), 0) AS reserved FROM stockyard.stock_move_lines
+                          WHERE company_id = \(company) AND move_id = \(moveID) AND state <> 'done') r
+                    WHERE m.company_id = \(company) AND m.id = \(moveID)
+                    """, logger: logger)
+            }
+            try await recomputeState(id, company: company, on: connection, logger: logger)
+            return try await load(id, company: company, on: connection, logger: logger)
+        }
+    }
+
+    /// Takes up to `need` from the quants under `source`, oldest first, creating one move line per quant.
+    private func reserveMove(_ moveID: Int64, product: Int64, source: Int64, need: Decimal, picking: Int64, company: Int64,
+                             on connection: PostgresConnection, logger: Logger) async throws {
+        let quants = try await connection.query("""
+            SELECT q.id, q.location_id, q.quantity - q.reserved_quantity
+            FROM stockyard.stock_quants q
+            JOIN stockyard.stock_locations l ON l.company_id = q.company_id AND l.id = q.location_id
+            WHERE q.company_id = \(company) AND q.product_id = \(product) AND l.usage IN ('internal', 'transit')
+              AND l.parent_path LIKE (SELECT parent_path || '%' FROM stockyard.stock_locations
+                                      WHERE company_id = \(company) AND id = \(source))
+            ORDER BY q.in_date, q.id
+            FOR UPDATE OF q
+            """, logger: logger).collect()
+        var remaining = need
+        for quant in quants where remaining > 0 {
+            let (quantID, location, available) = try quant.decode((Int64, Int64, Decimal).self)
+            let take = min(remaining, available)
+            guard take > 0 else { continue }
+            try await connection.query("""
+                UPDATE stockyard.stock_quants SET reserved_quantity = reserved_quantity + \(take)
+                WHERE company_id = \(company) AND id = \(quantID)
+                """, logger: logger)
+            try await connection.query("""
+                INSERT INTO stockyard.stock_move_lines (company_id, move_id, picking_id, product_id, location_id, location_dest_id,
+                                                        quantity, state)
+                SELECT company_id, id, picking_id, product_id, \(location), location_dest_id, \(take), 'assigned'
+                FROM stockyard.stock_moves WHERE company_id = \(company) AND id = \(moveID)
+                """, logger: logger)
+            remaining -= take
+        }
+    }
+
+    /// Releases every reservation of the transfer's open moves: their lines go, the quants' reserved quantities
+    /// drop by the same amounts, and the moves go back to confirmed (waiting when chained or make-to-order).
+    public func unreserve(id: Int64, company: Int64, logger: Logger) async throws -> Picking? {
+        try await database.withCompany(company, logger: logger) { connection in
+            guard let state = try await lockedState(id, company: company, on: connection, logger: logger) else { return nil }
+            guard state != .done && state != .cancel else {
+                throw AppError.conflict("transfer \(id) is \(state.rawValue) and has nothing to unreserve")
+            }
+            try await connection.query("""
+                WITH released AS (
+                    DELETE FROM stockyard.stock_move_lines l
+                    USING stockyard.stock_moves m
+                    WHERE l.company_id = \(company) AND m.company_id = l.company_id AND m.id = l.move_id
+                      AND m.picking_id = \(id) AND l.state <> 'done' AND m.state NOT IN ('done', 'cancel')
+                    RETURNING l.product_id, l.location_id, l.quantity
+                ), totals AS (
+                    SELECT product_id, location_id, sum(quantity) AS quantity FROM released GROUP BY 1, 2
+                )
+                UPDATE stockyard.stock_quants q SET reserved_quantity = greatest(0, q.reserved_quantity - t.quantity)
+                FROM totals t
+                WHERE q.company_id = \(company) AND q.product_id = t.product_id AND q.location_id = t.location_id
+                """, logger: logger)
+            try await connection.query("""
+                UPDATE stockyard.stock_moves m SET state = CASE
+                    WHEN m.procure_method = 'make_to_order'
+                      OR EXISTS (SELECT FROM stockyard.stock_move_move_rel r WHERE r.company_id = m.company_id AND r.move_dest_id = m.id)
+                    THEN 'waiting' ELSE 'confirmed' END
+                WHERE m.company_id = \(company) AND m.picking_id = \(id) AND m.state IN ('partially_available', 'assigned')
+                """, logger: logger)
+            try await recomputeState(id, company: company, on: connection, logger: logger)
+            return try await load(id, company: company, on: connection, logger: logger)
+        }
+    }
+}
