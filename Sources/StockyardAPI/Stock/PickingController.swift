@@ -3,7 +3,7 @@ import Hummingbird
 import StockyardCore
 import StockyardStore
 
-/// `/v1/pickings`: transfers with their moves, and their actions (confirm, reserve, unreserve so far; see docs/stock-model.md).
+/// `/v1/pickings`: transfers with their moves, and their actions (confirm, reserve, unreserve, validate; see docs/stock-model.md).
 struct PickingController {
     let pickings: PickingRepository
 
@@ -23,6 +23,17 @@ struct PickingController {
         let moveIds: [Move]
     }
 
+    /// Validation input, all optional: picked quantities per move (default: what each reserved) and, for an
+    /// operation type that asks, whether a short pick makes a backorder.
+    struct ValidateRequest: Decodable {
+        struct Picked: Decodable {
+            let moveId: Int64
+            let quantity: Decimal
+        }
+        let quantities: [Picked]?
+        let createBackorder: Bool?
+    }
+
     func register(on group: RouterGroup<AppRequestContext>) {
         group.get("pickings", use: list)
         group.post("pickings", use: create)
@@ -30,6 +41,7 @@ struct PickingController {
         group.post("pickings/:id/confirm", use: confirm)
         group.post("pickings/:id/reserve", use: reserve)
         group.post("pickings/:id/unreserve", use: unreserve)
+        group.post("pickings/:id/validate", use: validate)
     }
 
     func create(request: Request, context: AppRequestContext) async throws -> EditedResponse<Picking> {
@@ -78,6 +90,28 @@ struct PickingController {
 
     func unreserve(request: Request, context: AppRequestContext) async throws -> Picking {
         try await act(context) { try await pickings.unreserve(id: $0, company: $1, logger: context.logger) }
+    }
+
+    func validate(request: Request, context: AppRequestContext) async throws -> PickingRepository.ValidationResult {
+        let principal = try context.require(.stockWrite)
+        let id = try context.parameters.requireID(resource: "transfer")
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let input = body.readableBytes == 0 ? nil : try await request.decodeJSON(as: ValidateRequest.self, context: context)
+        var picked: [Int64: Decimal]?
+        if let quantities = input?.quantities {
+            picked = [:]
+            for (index, entry) in quantities.enumerated() {
+                try InventoryAdjustment.checkPrecision(entry.quantity, field: "quantities[\(index)].quantity")
+                guard picked?.updateValue(entry.quantity, forKey: entry.moveId) == nil else {
+                    throw AppError.invalid(field: "quantities[\(index)].move_id", detail: "move \(entry.moveId) is listed twice")
+                }
+            }
+        }
+        guard let result = try await pickings.validate(id: id, picked: picked, createBackorder: input?.createBackorder,
+                                                       company: principal.companyID, logger: context.logger) else {
+            throw AppError.notFound("transfer")
+        }
+        return result
     }
 
     /// An action on one transfer: `stock:write`, the id from the path, 404 when it is not the company's.

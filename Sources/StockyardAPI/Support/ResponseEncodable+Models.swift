@@ -16,3 +16,4 @@ extension AdjustmentResult: ResponseEncodable {}
 extension Warehouse: ResponseEncodable {}
 extension PickingType: ResponseEncodable {}
 extension Picking: ResponseEncodable {}
+extension PickingRepository.ValidationResult: ResponseEncodable {}

@@ -18,45 +18,50 @@ extension PickingRepository {
             guard state != .done && state != .cancel else {
                 throw AppError.conflict("transfer \(id) is \(state.rawValue) and cannot be reserved")
             }
-            let moves = try await connection.query("""
-                SELECT m.id, m.product_id, m.location_id, m.product_uom_qty,
-                       coalesce((SELECT sum(l.quantity) FROM stockyard.stock_move_lines l
-                                 WHERE l.company_id = m.company_id AND l.move_id = m.id AND l.state <> 'done'), 0),
-                       EXISTS (SELECT FROM stockyard.stock_move_move_rel r WHERE r.company_id = m.company_id AND r.move_dest_id = m.id),
-                       coalesce((SELECT sum(o.quantity) FROM stockyard.stock_move_move_rel r
-                                 JOIN stockyard.stock_moves o ON o.company_id = r.company_id AND o.id = r.move_orig_id
-                                 WHERE r.company_id = m.company_id AND r.move_dest_id = m.id AND o.state = 'done'), 0),
-                       m.procure_method
-                FROM stockyard.stock_moves m
-                WHERE m.company_id = \(company) AND m.picking_id = \(id)
-                  AND m.state IN ('confirmed', 'partially_available', 'waiting')
-                ORDER BY m.sequence, m.id
-                FOR UPDATE OF m
-                """, logger: logger).collect()
-            for row in moves {
-                let (moveID, product, source, demand, reserved, chained, broughtByOrigins, procureMethod)
-                    = try row.decode((Int64, Int64, Int64, Decimal, Decimal, Bool, Decimal, String).self)
-                // A chained move reserves only what its done origins brought; an MTO move without origins waits.
-                var need = demand - reserved
-                if chained { need = min(need, max(0, broughtByOrigins - reserved)) }
-                if !chained && procureMethod == "make_to_order" { continue }
-                if need > 0 {
-                    try await reserveMove(moveID, product: product, source: source, need: need, picking: id, company: company,
-                                          on: connection, logger: logger)
-                }
-                try await connection.query("""
-                    UPDATE stockyard.stock_moves m SET state = CASE
-                        WHEN r.reserved >= m.product_uom_qty THEN 'assigned'
-                        WHEN r.reserved > 0 THEN 'partially_available'
-                        WHEN \(chained) THEN 'waiting' ELSE 'confirmed' END
-                    FROM (SELECT coalesce(sum(quantity), 0) AS reserved FROM stockyard.stock_move_lines
-                          WHERE company_id = \(company) AND move_id = \(moveID) AND state <> 'done') r
-                    WHERE m.company_id = \(company) AND m.id = \(moveID)
-                    """, logger: logger)
-            }
-            try await recomputeState(id, company: company, on: connection, logger: logger)
+            try await reserveLocked(id, company: company, on: connection, logger: logger)
             return try await load(id, company: company, on: connection, logger: logger)
         }
+    }
+
+    /// The reservation itself, for a transfer whose row the caller has locked.
+    func reserveLocked(_ id: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        let moves = try await connection.query("""
+            SELECT m.id, m.product_id, m.location_id, m.product_uom_qty,
+                   coalesce((SELECT sum(l.quantity) FROM stockyard.stock_move_lines l
+                             WHERE l.company_id = m.company_id AND l.move_id = m.id AND l.state <> 'done'), 0),
+                   EXISTS (SELECT FROM stockyard.stock_move_move_rel r WHERE r.company_id = m.company_id AND r.move_dest_id = m.id),
+                   coalesce((SELECT sum(o.quantity) FROM stockyard.stock_move_move_rel r
+                             JOIN stockyard.stock_moves o ON o.company_id = r.company_id AND o.id = r.move_orig_id
+                             WHERE r.company_id = m.company_id AND r.move_dest_id = m.id AND o.state = 'done'), 0),
+                   m.procure_method
+            FROM stockyard.stock_moves m
+            WHERE m.company_id = \(company) AND m.picking_id = \(id)
+              AND m.state IN ('confirmed', 'partially_available', 'waiting')
+            ORDER BY m.sequence, m.id
+            FOR UPDATE OF m
+            """, logger: logger).collect()
+        for row in moves {
+            let (moveID, product, source, demand, reserved, chained, broughtByOrigins, procureMethod)
+                = try row.decode((Int64, Int64, Int64, Decimal, Decimal, Bool, Decimal, String).self)
+            // A chained move reserves only what its done origins brought; an MTO move without origins waits.
+            var need = demand - reserved
+            if chained { need = min(need, max(0, broughtByOrigins - reserved)) }
+            if !chained && procureMethod == "make_to_order" { continue }
+            if need > 0 {
+                try await reserveMove(moveID, product: product, source: source, need: need, picking: id, company: company,
+                                      on: connection, logger: logger)
+            }
+            try await connection.query("""
+                UPDATE stockyard.stock_moves m SET state = CASE
+                    WHEN r.reserved >= m.product_uom_qty THEN 'assigned'
+                    WHEN r.reserved > 0 THEN 'partially_available'
+                    WHEN \(chained) THEN 'waiting' ELSE 'confirmed' END
+                FROM (SELECT coalesce(sum(quantity), 0) AS reserved FROM stockyard.stock_move_lines
+                      WHERE company_id = \(company) AND move_id = \(moveID) AND state <> 'done') r
+                WHERE m.company_id = \(company) AND m.id = \(moveID)
+                """, logger: logger)
+        }
+        try await recomputeState(id, company: company, on: connection, logger: logger)
     }
 
     /// Takes up to `need` from the quants under `source`, oldest first, creating one move line per quant.
