@@ -12,8 +12,11 @@ import Testing
         let a = try await environment.makeCompany()
         let victim = try await environment.issueToken(company: a.id, scopes: [.stockRead])
         try await withListeningAPI { client, cache in
-            #expect(try await client.send(.get, "/v1/me", token: victim.token).status == .ok)
-            #expect(cache.principal(forHash: APIToken(value: victim.token).hash.hexString) != nil, "cached")
+            // A lookup that overlaps any token change (other tests run in parallel) is not stored, so ask until one is.
+            try await waitUntil {
+                let response = try await client.send(.get, "/v1/me", token: victim.token)
+                return response.status == .ok && cache.principal(forHash: APIToken(value: victim.token).hash.hexString) != nil
+            }
             // Revoked straight in SQL, as `stockyard token revoke` in another process would.
             try await environment.owner.withCompany(a.id, logger: environment.logger) { connection in
                 try await connection.rows("UPDATE stockyard.api_tokens SET revoked_at = now() WHERE id = \(victim.id)")
