@@ -3,7 +3,7 @@ import Hummingbird
 import StockyardCore
 import StockyardStore
 
-/// `/v1/pickings`: transfers with their moves, and their actions (confirm, reserve, unreserve, validate; see docs/stock-model.md).
+/// `/v1/pickings`: transfers with their moves, and their actions (confirm, reserve, unreserve, validate, cancel; see docs/stock-model.md).
 struct PickingController {
     let pickings: PickingRepository
 
@@ -42,6 +42,8 @@ struct PickingController {
         group.post("pickings/:id/reserve", use: reserve)
         group.post("pickings/:id/unreserve", use: unreserve)
         group.post("pickings/:id/validate", use: validate)
+        group.post("pickings/:id/cancel", use: cancel)
+        group.post("moves/:id/cancel", use: cancelMove)
     }
 
     func create(request: Request, context: AppRequestContext) async throws -> EditedResponse<Picking> {
@@ -90,6 +92,19 @@ struct PickingController {
 
     func unreserve(request: Request, context: AppRequestContext) async throws -> Picking {
         try await act(context) { try await pickings.unreserve(id: $0, company: $1, logger: context.logger) }
+    }
+
+    func cancel(request: Request, context: AppRequestContext) async throws -> Picking {
+        try await act(context) { try await pickings.cancel(id: $0, company: $1, logger: context.logger) }
+    }
+
+    func cancelMove(request: Request, context: AppRequestContext) async throws -> StockMove {
+        let principal = try context.require(.stockWrite)
+        let id = try context.parameters.requireID(resource: "move")
+        guard let move = try await pickings.cancelMove(id: id, company: principal.companyID, logger: context.logger) else {
+            throw AppError.notFound("move")
+        }
+        return move
     }
 
     func validate(request: Request, context: AppRequestContext) async throws -> PickingRepository.ValidationResult {
