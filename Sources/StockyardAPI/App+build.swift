@@ -74,6 +74,7 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<AppRequestCon
     ProductController(products: ProductRepository(database: database)).register(on: v1)
     WarehouseController(warehouses: WarehouseRepository(database: database)).register(on: v1)
     PickingController(pickings: PickingRepository(database: database)).register(on: v1)
+    ProcurementController(procurements: ProcurementRepository(database: database)).register(on: v1)
     InventoryController(quants: QuantRepository(database: database), moves: MoveRepository(database: database)).register(on: v1)
     return router
 }

@@ -17,3 +17,4 @@ extension Warehouse: ResponseEncodable {}
 extension PickingType: ResponseEncodable {}
 extension Picking: ResponseEncodable {}
 extension PickingRepository.ValidationResult: ResponseEncodable {}
+extension ProcurementRepository.Result: ResponseEncodable {}
