@@ -50,6 +50,29 @@ import Testing
         }
     }
 
+    @Test func headerFieldsChangeUntilTheTransferIsDone() async throws {
+        let environment = try await TestEnvironment.get()
+        let b = try await environment.makeCompany()
+        try await withAPI { client in
+            let f = try await fixture(client, environment: environment)
+            let pick = try await client.send(.post, "/v1/pickings", token: f.company.token,
+                                             json: #"{"picking_type_id":\#(f.warehouse.pickTypeId),"origin":"SO1","move_ids":[{"product_id":\#(f.gadget.id),"product_uom_qty":1}]}"#)
+                .decode(Picking.self)
+            let changed = try await client.send(.patch, "/v1/pickings/\(pick.id)", token: f.company.token,
+                                                json: #"{"scheduled_date":"2030-01-02T03:04:05Z","origin":null,"partner_ref":"PO-9"}"#)
+            #expect(changed.status == .ok, "\(changed.text)")
+            let after = try changed.decode(Picking.self)
+            #expect(after.origin == nil && after.partnerRef == "PO-9")
+            #expect(after.scheduledDate == Date(timeIntervalSince1970: 1_893_553_445))
+            #expect(after.moveIds.allSatisfy { $0.date == after.scheduledDate }, "open moves follow the scheduled date")
+            let foreign = try await client.send(.patch, "/v1/pickings/\(pick.id)", token: b.token, json: #"{"partner_ref":"X"}"#)
+            #expect(foreign.status == .notFound)
+            _ = try await client.send(.post, "/v1/pickings/\(pick.id)/cancel", token: f.company.token)
+            let late = try await client.send(.patch, "/v1/pickings/\(pick.id)", token: f.company.token, json: #"{"partner_ref":"Y"}"#)
+            #expect(late.status == .conflict)
+        }
+    }
+
     @Test func makeToOrderMovesWait() async throws {
         let environment = try await TestEnvironment.get()
         try await withAPI { client in

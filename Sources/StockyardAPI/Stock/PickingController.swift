@@ -34,10 +34,27 @@ struct PickingController {
         let createBackorder: Bool?
     }
 
+    /// PATCH body: a field left out stays; `null` clears origin or partner_ref.
+    struct UpdateRequest: Decodable {
+        let changes: PickingRepository.Changes
+
+        enum CodingKeys: String, CodingKey { case scheduledDate, origin, partnerRef }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            var changes = PickingRepository.Changes()
+            changes.scheduledDate = try container.decodePatch(Date.self, forKey: .scheduledDate)
+            changes.origin = try container.decodePatch(String.self, forKey: .origin)
+            changes.partnerRef = try container.decodePatch(String.self, forKey: .partnerRef)
+            self.changes = changes
+        }
+    }
+
     func register(on group: RouterGroup<AppRequestContext>) {
         group.get("pickings", use: list)
         group.post("pickings", use: create)
         group.get("pickings/:id", use: get)
+        group.patch("pickings/:id", use: update)
         group.post("pickings/:id/confirm", use: confirm)
         group.post("pickings/:id/reserve", use: reserve)
         group.post("pickings/:id/unreserve", use: unreserve)
@@ -92,6 +109,12 @@ struct PickingController {
 
     func unreserve(request: Request, context: AppRequestContext) async throws -> Picking {
         try await act(context) { try await pickings.unreserve(id: $0, company: $1, logger: context.logger) }
+    }
+
+    func update(request: Request, context: AppRequestContext) async throws -> Picking {
+        _ = try context.require(.stockWrite)   // before reading the body: a read-only token learns nothing from it
+        let input = try await request.decodeJSON(as: UpdateRequest.self, context: context)
+        return try await act(context) { try await pickings.update(id: $0, changes: input.changes, company: $1, logger: context.logger) }
     }
 
     func cancel(request: Request, context: AppRequestContext) async throws -> Picking {
