@@ -46,18 +46,7 @@ extension PickingRepository {
     /// that could feed them, and recomputes every touched transfer.
     func cancelMoves(_ moves: [Int64], company: Int64, on connection: PostgresConnection, logger: Logger) async throws {
         guard !moves.isEmpty else { return }
-        try await connection.query("""
-            WITH released AS (
-                DELETE FROM stockyard.stock_move_lines
-                WHERE company_id = \(company) AND move_id = ANY(\(moves)) AND state <> 'done'
-                RETURNING product_id, location_id, quantity
-            ), totals AS (
-                SELECT product_id, location_id, sum(quantity) AS quantity FROM released GROUP BY 1, 2
-            )
-            UPDATE stockyard.stock_quants q SET reserved_quantity = greatest(0, q.reserved_quantity - t.quantity)
-            FROM totals t
-            WHERE q.company_id = \(company) AND q.product_id = t.product_id AND q.location_id = t.location_id
-            """, logger: logger)
+        try await releaseReservations(of: moves, company: company, on: connection, logger: logger)
         let pickings = try await connection.query("""
             UPDATE stockyard.stock_moves SET state = 'cancel'
             WHERE company_id = \(company) AND id = ANY(\(moves)) AND state NOT IN ('done', 'cancel')

@@ -51,15 +51,7 @@ extension PickingRepository {
                 try await reserveMove(moveID, product: product, source: source, need: need, picking: id, company: company,
                                       on: connection, logger: logger)
             }
-            try await connection.query("""
-                UPDATE stockyard.stock_moves m SET state = CASE
-                    WHEN r.reserved >= m.product_uom_qty THEN 'assigned'
-                    WHEN r.reserved > 0 THEN 'partially_available'
-                    WHEN \(chained) THEN 'waiting' ELSE 'confirmed' END
-                FROM (SELECT coalesce(sum(quantity), 0) AS reserved FROM stockyard.stock_move_lines
-                      WHERE company_id = \(company) AND move_id = \(moveID) AND state <> 'done') r
-                WHERE m.company_id = \(company) AND m.id = \(moveID)
-                """, logger: logger)
+            try await refreshReservationState(move: moveID, chained: chained, company: company, on: connection, logger: logger)
         }
         try await recomputeState(id, company: company, on: connection, logger: logger)
     }
@@ -104,27 +96,12 @@ extension PickingRepository {
             guard state != .done && state != .cancel else {
                 throw AppError.conflict("transfer \(id) is \(state.rawValue) and has nothing to unreserve")
             }
-            try await connection.query("""
-                WITH released AS (
-                    DELETE FROM stockyard.stock_move_lines l
-                    USING stockyard.stock_moves m
-                    WHERE l.company_id = \(company) AND m.company_id = l.company_id AND m.id = l.move_id
-                      AND m.picking_id = \(id) AND l.state <> 'done' AND m.state NOT IN ('done', 'cancel')
-                    RETURNING l.product_id, l.location_id, l.quantity
-                ), totals AS (
-                    SELECT product_id, location_id, sum(quantity) AS quantity FROM released GROUP BY 1, 2
-                )
-                UPDATE stockyard.stock_quants q SET reserved_quantity = greatest(0, q.reserved_quantity - t.quantity)
-                FROM totals t
-                WHERE q.company_id = \(company) AND q.product_id = t.product_id AND q.location_id = t.location_id
-                """, logger: logger)
-            try await connection.query("""
-                UPDATE stockyard.stock_moves m SET state = CASE
-                    WHEN m.procure_method = 'make_to_order'
-                      OR EXISTS (SELECT FROM stockyard.stock_move_move_rel r WHERE r.company_id = m.company_id AND r.move_dest_id = m.id)
-                    THEN 'waiting' ELSE 'confirmed' END
-                WHERE m.company_id = \(company) AND m.picking_id = \(id) AND m.state IN ('partially_available', 'assigned')
-                """, logger: logger)
+            let open = try await connection.query("""
+                SELECT id FROM stockyard.stock_moves
+                WHERE company_id = \(company) AND picking_id = \(id) AND state NOT IN ('done', 'cancel')
+                """, logger: logger).collect().map { try $0.decode(Int64.self) }
+            try await releaseReservations(of: open, company: company, on: connection, logger: logger)
+            try await resetToUnreserved(picking: id, from: [.partiallyAvailable, .assigned], company: company, on: connection, logger: logger)
             try await recomputeState(id, company: company, on: connection, logger: logger)
             return try await load(id, company: company, on: connection, logger: logger)
         }

@@ -125,13 +125,7 @@ extension PickingRepository {
                 "UPDATE stockyard.stock_moves SET state = 'cancel' WHERE company_id = \(company) AND id = \(step.move)", logger: logger)
         }
         for move in [remainderMove, step.picked == 0 ? step.move : nil].compactMap({ $0 }) where backorder != nil {
-            try await connection.query("""
-                UPDATE stockyard.stock_moves m SET state = CASE
-                    WHEN r.reserved >= m.product_uom_qty THEN 'assigned' WHEN r.reserved > 0 THEN 'partially_available' ELSE 'confirmed' END
-                FROM (SELECT coalesce(sum(quantity), 0) AS reserved FROM stockyard.stock_move_lines
-                      WHERE company_id = \(company) AND move_id = \(move) AND state <> 'done') r
-                WHERE m.company_id = \(company) AND m.id = \(move)
-                """, logger: logger)
+            try await refreshReservationState(move: move, chained: false, company: company, on: connection, logger: logger)
         }
     }
 

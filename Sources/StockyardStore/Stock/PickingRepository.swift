@@ -94,13 +94,7 @@ public struct PickingRepository: Sendable {
             guard state != .done && state != .cancel else {
                 throw AppError.conflict("transfer \(id) is \(state.rawValue) and cannot be confirmed")
             }
-            try await connection.query("""
-                UPDATE stockyard.stock_moves m SET state = CASE
-                    WHEN m.procure_method = 'make_to_order'
-                      OR EXISTS (SELECT FROM stockyard.stock_move_move_rel r WHERE r.company_id = m.company_id AND r.move_dest_id = m.id)
-                    THEN 'waiting' ELSE 'confirmed' END
-                WHERE m.company_id = \(company) AND m.picking_id = \(id) AND m.state = 'draft'
-                """, logger: logger)
+            try await resetToUnreserved(picking: id, from: [.draft], company: company, on: connection, logger: logger)
             try await recomputeState(id, company: company, on: connection, logger: logger)
             return try await load(id, company: company, on: connection, logger: logger)
         }
