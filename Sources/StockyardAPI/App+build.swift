@@ -67,14 +67,19 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<AppRequestCon
     MetricsController(registry: dependencies.registry, database: database).register(on: router)
     OpenAPIController().register(on: router)
 
-    let v1 = router.group("v1").add(middleware: TokenAuthenticator(tokens: TokenRepository(database: database), cache: dependencies.tokenCache))
+    let authenticator = TokenAuthenticator(tokens: TokenRepository(database: database), cache: dependencies.tokenCache)
+    let v1 = router.group("v1").add(middleware: authenticator)
     MeController(companies: CompanyRepository(database: database)).register(on: v1)
     TokenController(tokens: TokenRepository(database: database), cache: dependencies.tokenCache).register(on: v1)
-    LocationController(locations: LocationRepository(database: database)).register(on: v1)
-    ProductController(products: ProductRepository(database: database)).register(on: v1)
-    WarehouseController(warehouses: WarehouseRepository(database: database)).register(on: v1)
-    PickingController(pickings: PickingRepository(database: database)).register(on: v1)
-    ProcurementController(procurements: ProcurementRepository(database: database)).register(on: v1)
-    InventoryController(quants: QuantRepository(database: database), moves: MoveRepository(database: database)).register(on: v1)
+
+    // Business writes take an Idempotency-Key. Not the token routes: a replay would have to store the secret.
+    let retryable = router.group("v1").add(middleware: authenticator)
+        .add(middleware: IdempotencyMiddleware(keys: IdempotencyKeyRepository(database: database)))
+    LocationController(locations: LocationRepository(database: database)).register(on: retryable)
+    ProductController(products: ProductRepository(database: database)).register(on: retryable)
+    WarehouseController(warehouses: WarehouseRepository(database: database)).register(on: retryable)
+    PickingController(pickings: PickingRepository(database: database)).register(on: retryable)
+    ProcurementController(procurements: ProcurementRepository(database: database)).register(on: retryable)
+    InventoryController(quants: QuantRepository(database: database), moves: MoveRepository(database: database)).register(on: retryable)
     return router
 }

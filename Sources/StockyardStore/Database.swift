@@ -27,20 +27,38 @@ public struct Database: Sendable {
         return PostgresClient(configuration: configuration, eventLoopGroup: SpreadingEventLoopGroup(), backgroundLogger: logger)
     }
 
+    /// The transaction this task is inside, so that a nested `withCompany` joins it (see `withCompany`).
+    @TaskLocal static var openTransaction: OpenTransaction?
+
+    struct OpenTransaction: Sendable {
+        let pool: ObjectIdentifier
+        let companyID: Int64
+        let connection: PostgresConnection
+    }
+
     /// Runs `body` in one transaction whose row-level-security tenant is `companyID`.
     /// `set_config(…, true)` is transaction-local, so the tenant can never leak to the next user of the connection.
+    ///
+    /// Called inside another `withCompany` of the same pool and company (in the same task), it joins that
+    /// transaction instead of opening a second one: an outer step (an idempotency key, a job being marked done)
+    /// commits or rolls back together with the repository calls it wraps (decisions D11).
     @discardableResult
     public func withCompany<T: Sendable>(
         _ companyID: Int64, logger: Logger, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await withConnection { connection in
+        if let open = Self.openTransaction, open.pool == ObjectIdentifier(usage) {
+            guard open.companyID == companyID else { throw NestedTransactionOfAnotherCompany() }
+            return try await body(open.connection)
+        }
+        return try await withConnection { connection in
             // BEGIN is written without waiting for its reply, so BEGIN and set_config cost one suspension, not two;
             // the connection runs them in order. If BEGIN failed, set_config ran alone (a no-op) and we throw below.
             let begin: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
             do {
                 try await connection.run(TenantScopeStatements.SetCompany(companyID: companyID), logger: logger)
                 _ = try await begin.get()
-                let result = try await body(connection)
+                let open = OpenTransaction(pool: ObjectIdentifier(usage), companyID: companyID, connection: connection)
+                let result = try await Self.$openTransaction.withValue(open) { try await body(connection) }
                 try await commit(connection, logger: logger)
                 return result
             } catch {
@@ -108,6 +126,9 @@ final class PoolUsage: Sendable {
     let waiting = Atomic<Int>(0)
     let leases = Atomic<Int>(0)
 }
+
+/// A `withCompany` for one company inside a transaction of another: a programming error, refused.
+public struct NestedTransactionOfAnotherCompany: Error {}
 
 /// The body of `withCompany` returned normally, but a statement inside it had failed, so Postgres rolled back.
 public struct TransactionRolledBack: Error {}

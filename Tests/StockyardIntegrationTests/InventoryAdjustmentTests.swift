@@ -143,24 +143,3 @@ import Testing
                           "Virtual Locations/Inventory adjustment:inventory", "Virtual Locations/Transit:transit"])
     }
 }
-
-/// The invariant: for every product and location, the quant equals done moves in minus done moves out.
-func expectQuantsMatchHistory(company: Int64, environment: TestEnvironment,
-                              sourceLocation: SourceLocation = #_sourceLocation) async throws {
-    let mismatches = try await environment.app.withCompany(company, logger: environment.logger) { connection in
-        try await connection.rows("""
-            WITH flows AS (
-                SELECT product_id, location_dest_id AS location_id, quantity FROM stockyard.stock_move_lines WHERE state = 'done'
-                UNION ALL
-                SELECT product_id, location_id, -quantity FROM stockyard.stock_move_lines WHERE state = 'done'
-            ), history AS (
-                SELECT product_id, location_id, sum(quantity) AS quantity FROM flows GROUP BY 1, 2
-            )
-            SELECT count(*)::int FROM stockyard.stock_quants q
-            FULL JOIN history h USING (product_id, location_id)
-            JOIN stockyard.stock_locations l ON l.id = coalesce(q.location_id, h.location_id)
-            WHERE l.usage IN ('internal', 'transit') AND coalesce(q.quantity, 0) <> coalesce(h.quantity, 0)
-            """).collect()[0].decode(Int.self)
-    }
-    #expect(mismatches == 0, "quants that history does not explain", sourceLocation: sourceLocation)
-}

@@ -132,11 +132,15 @@ import Testing
         let b = try await environment.makeCompany()
         try await withAPI { client in
             let f = try await fixture(client, environment: environment, onHand: 5)
-            let draft = try await client.send(.post, "/v1/pickings", token: f.company.token,
-                                              json: #"{"picking_type_id":\#(f.warehouse.pickTypeId),"move_ids":[{"product_id":\#(f.product.id),"product_uom_qty":2}]}"#)
-                .decode(Picking.self)
+            // A draft is confirmed and reserved first (Odoo's button_validate); from an empty location nothing is.
+            let draft = try await client.send(.post, "/v1/pickings", token: f.company.token, json: #"""
+                {"picking_type_id":\#(f.warehouse.pickTypeId),"location_id":\#(f.warehouse.whInputStockLocId),
+                 "move_ids":[{"product_id":\#(f.product.id),"product_uom_qty":2}]}
+                """#).decode(Picking.self)
             let notReady = try await client.send(.post, "/v1/pickings/\(draft.id)/validate", token: f.company.token)
             #expect(notReady.status == .conflict)
+            let unchanged = try await client.send(.get, "/v1/pickings/\(draft.id)", token: f.company.token).decode(Picking.self)
+            #expect(unchanged.state == .draft, "the confirmation rolled back with the refused validation")
             let pick = try await reservedPick(client, f, quantity: 2)
             let move = try #require(pick.moveIds.first)
             for body in [#"{"quantities":[{"move_id":\#(move.id),"quantity":3}]}"#, #"{"quantities":[{"move_id":999999,"quantity":1}]}"#,

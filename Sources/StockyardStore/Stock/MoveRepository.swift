@@ -14,20 +14,25 @@ public struct MoveRepository: Sendable {
                      logger: Logger) async throws -> Page<StockMove> {
         try await database.withCompany(company, logger: logger) { connection in
             let rows = try await connection.query("""
-                SELECT \(unescaped: Self.columns) FROM stockyard.stock_moves
-                WHERE company_id = \(company) AND id > \(page.afterID)
-                  AND (\(productId)::bigint IS NULL OR product_id = \(productId))
-                  AND (\(locationId)::bigint IS NULL OR location_id = \(locationId) OR location_dest_id = \(locationId))
-                  AND (\(state?.rawValue)::text IS NULL OR state = \(state?.rawValue))
-                ORDER BY id LIMIT \(page.limit + 1)
+                SELECT \(unescaped: Self.columns) FROM stockyard.stock_moves m
+                WHERE m.company_id = \(company) AND m.id > \(page.afterID)
+                  AND (\(productId)::bigint IS NULL OR m.product_id = \(productId))
+                  AND (\(locationId)::bigint IS NULL OR m.location_id = \(locationId) OR m.location_dest_id = \(locationId))
+                  AND (\(state?.rawValue)::text IS NULL OR m.state = \(state?.rawValue))
+                ORDER BY m.id LIMIT \(page.limit + 1)
                 """, logger: logger)
             return page.page(from: try await Self.decode(rows), id: \.id)
         }
     }
 
+    /// The columns of a move selected as `m`, with its chain links (Odoo's `move_orig_ids` and `move_dest_ids`).
     static let columns = """
-        id, reference, origin, product_id, product_uom_qty, quantity, location_id, location_dest_id, state, procure_method,
-        is_inventory, date, picking_id, picking_type_id, group_id
+        m.id, m.reference, m.origin, m.product_id, m.product_uom_qty, m.quantity, m.location_id, m.location_dest_id, m.state,
+        m.procure_method, m.is_inventory, m.date, m.picking_id, m.picking_type_id, m.group_id,
+        ARRAY(SELECT r.move_orig_id FROM stockyard.stock_move_move_rel r
+              WHERE r.company_id = m.company_id AND r.move_dest_id = m.id ORDER BY 1),
+        ARRAY(SELECT r.move_dest_id FROM stockyard.stock_move_move_rel r
+              WHERE r.company_id = m.company_id AND r.move_orig_id = m.id ORDER BY 1)
         """
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [StockMove] {
@@ -42,7 +47,8 @@ public struct MoveRepository: Sendable {
                 state: MoveState(rawValue: try cells[8].decode(String.self)) ?? .draft, procureMethod: try cells[9].decode(String.self),
                 isInventory: try cells[10].decode(Bool.self), date: try cells[11].decode(Date.self),
                 pickingId: try cells[12].decode(Int64?.self), pickingTypeId: try cells[13].decode(Int64?.self),
-                groupId: try cells[14].decode(Int64?.self)))
+                groupId: try cells[14].decode(Int64?.self), moveOrigIds: try cells[15].decode([Int64].self),
+                moveDestIds: try cells[16].decode([Int64].self)))
         }
         return moves
     }

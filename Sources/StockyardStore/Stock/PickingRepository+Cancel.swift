@@ -36,7 +36,7 @@ extension PickingRepository {
                 try await cancelMoves([id], company: company, on: connection, logger: logger)
             }
             let moves = try await connection.query(
-                "SELECT \(unescaped: MoveRepository.columns) FROM stockyard.stock_moves WHERE company_id = \(company) AND id = \(id)",
+                "SELECT \(unescaped: MoveRepository.columns) FROM stockyard.stock_moves m WHERE m.company_id = \(company) AND m.id = \(id)",
                 logger: logger)
             return try await MoveRepository.decode(moves).first
         }

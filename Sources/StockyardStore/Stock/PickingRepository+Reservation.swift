@@ -10,14 +10,12 @@ extension PickingRepository {
     /// locked, then the quants in a stable order, so concurrent reservations serialize without deadlock and can
     /// never reserve more than is on hand.
     public func reserve(id: Int64, company: Int64, logger: Logger) async throws -> Picking? {
-        if let state = try await get(id: id, company: company, logger: logger)?.state, state == .draft {
-            _ = try await confirm(id: id, company: company, logger: logger)
-        }
-        return try await database.withCompany(company, logger: logger) { connection in
+        try await database.withCompany(company, logger: logger) { connection in
             guard let state = try await lockedState(id, company: company, on: connection, logger: logger) else { return nil }
             guard state != .done && state != .cancel else {
                 throw AppError.conflict("transfer \(id) is \(state.rawValue) and cannot be reserved")
             }
+            if state == .draft { try await confirmLocked(id, company: company, on: connection, logger: logger) }
             try await reserveLocked(id, company: company, on: connection, logger: logger)
             return try await load(id, company: company, on: connection, logger: logger)
         }
@@ -57,8 +55,24 @@ extension PickingRepository {
     }
 
     /// Takes up to `need` from the quants under `source`, oldest first, creating one move line per quant.
+    /// What comes from outside the company's stock (a vendor, a customer return, the inventory location) or is not
+    /// tracked in quants (a consumable) bypasses reservation, as in Odoo: one line for all of it, no quant touched.
     private func reserveMove(_ moveID: Int64, product: Int64, source: Int64, need: Decimal, picking: Int64, company: Int64,
                              on connection: PostgresConnection, logger: Logger) async throws {
+        let bypass = try await connection.query("""
+            SELECT l.usage NOT IN ('internal', 'transit') OR p.type <> 'product'
+            FROM stockyard.stock_locations l, stockyard.products p
+            WHERE l.company_id = \(company) AND l.id = \(source) AND p.company_id = \(company) AND p.id = \(product)
+            """, logger: logger).collect().first?.decode(Bool.self) ?? false
+        if bypass {
+            try await connection.query("""
+                INSERT INTO stockyard.stock_move_lines (company_id, move_id, picking_id, product_id, location_id, location_dest_id,
+                                                        quantity, state)
+                SELECT company_id, id, picking_id, product_id, location_id, location_dest_id, \(need), 'assigned'
+                FROM stockyard.stock_moves WHERE company_id = \(company) AND id = \(moveID)
+                """, logger: logger)
+            return
+        }
         let quants = try await connection.query("""
             SELECT q.id, q.location_id, q.quantity - q.reserved_quantity
             FROM stockyard.stock_quants q

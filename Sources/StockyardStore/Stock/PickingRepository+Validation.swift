@@ -11,7 +11,8 @@ extension PickingRepository {
         public let backorder: Picking?
     }
 
-    /// Validates with the picked quantity of each move (`picked[move_id]`, default: what the move reserved).
+    /// Validates with the picked quantity of each move (`picked[move_id]`, default: what the move reserved, after
+    /// reserving what it can).
     /// The picked part moves quants line by line, at the exact locations reserved. A short pick follows the
     /// operation type's `create_backorder`, or `createBackorder` when the type says `ask`: a backorder takes the
     /// remainder as new moves that keep the `move_dest` links; no backorder cancels the remainder, and the
@@ -20,9 +21,13 @@ extension PickingRepository {
                          logger: Logger) async throws -> ValidationResult? {
         try await database.withCompany(company, logger: logger) { connection in
             guard let state = try await lockedState(id, company: company, on: connection, logger: logger) else { return nil }
-            guard state == .assigned || state == .confirmed || state == .waiting else {
+            guard state != .done && state != .cancel else {
                 throw AppError.conflict("transfer \(id) is \(state.rawValue) and cannot be validated")
             }
+            // Like Odoo's button_validate (whose types reserve at confirmation): a draft is confirmed, and what can be
+            // reserved is, so a receipt or a ready transfer validates in one call.
+            if state == .draft { try await confirmLocked(id, company: company, on: connection, logger: logger) }
+            try await reserveLocked(id, company: company, on: connection, logger: logger)
             let moves = try await connection.query("""
                 SELECT m.id, m.product_uom_qty,
                        coalesce((SELECT sum(l.quantity) FROM stockyard.stock_move_lines l

@@ -67,12 +67,13 @@ extension PickingRepository {
                                                                     WHERE company_id = \(company) AND id = \(line))
                       AND location_id = \(source)
                     """, logger: logger)
-                // Only the company's own locations keep quants (docs/stock-model.md).
+                // Only the company's own locations keep quants (docs/stock-model.md), and only of storable products.
                 if destinationUsage == LocationUsage.internal.rawValue || destinationUsage == LocationUsage.transit.rawValue {
                     try await connection.query("""
                         INSERT INTO stockyard.stock_quants (company_id, product_id, location_id, quantity)
-                        SELECT company_id, product_id, \(destination), \(take) FROM stockyard.stock_move_lines
-                        WHERE company_id = \(company) AND id = \(line)
+                        SELECT l.company_id, l.product_id, \(destination), \(take) FROM stockyard.stock_move_lines l
+                        JOIN stockyard.products p ON p.company_id = l.company_id AND p.id = l.product_id
+                        WHERE l.company_id = \(company) AND l.id = \(line) AND p.type = 'product'   -- consumables keep no quants
                         ON CONFLICT (company_id, product_id, location_id)
                         DO UPDATE SET quantity = stockyard.stock_quants.quantity + EXCLUDED.quantity, in_date = now()
                         """, logger: logger)

@@ -86,18 +86,28 @@ public struct PickingRepository: Sendable {
         }
     }
 
-    /// draft → confirmed, or waiting for moves that are make-to-order or chained to origins. Confirming a
-    /// confirmed transfer changes nothing; a done or cancelled one is a conflict.
+    /// draft → confirmed, or waiting for moves that are make-to-order or chained to origins; moves confirmed into
+    /// a reception route's Input or Quality Control get their next step (push rules). Confirming a confirmed
+    /// transfer changes nothing; a done or cancelled one is a conflict.
     public func confirm(id: Int64, company: Int64, logger: Logger) async throws -> Picking? {
         try await database.withCompany(company, logger: logger) { connection in
             guard let state = try await lockedState(id, company: company, on: connection, logger: logger) else { return nil }
             guard state != .done && state != .cancel else {
                 throw AppError.conflict("transfer \(id) is \(state.rawValue) and cannot be confirmed")
             }
-            try await resetToUnreserved(picking: id, from: [.draft], company: company, on: connection, logger: logger)
-            try await recomputeState(id, company: company, on: connection, logger: logger)
+            try await confirmLocked(id, company: company, on: connection, logger: logger)
             return try await load(id, company: company, on: connection, logger: logger)
         }
+    }
+
+    /// Confirms the draft moves of a transfer whose row the caller has locked.
+    func confirmLocked(_ id: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        let confirmed = try await connection.query(
+            "SELECT id FROM stockyard.stock_moves WHERE company_id = \(company) AND picking_id = \(id) AND state = 'draft'", logger: logger
+        ).collect().map { try $0.decode(Int64.self) }
+        try await resetToUnreserved(picking: id, from: [.draft], company: company, on: connection, logger: logger)
+        try await applyPushRules(to: confirmed, company: company, on: connection, logger: logger)
+        try await recomputeState(id, company: company, on: connection, logger: logger)
     }
 
     /// The transfer's state, with its row locked for the rest of the transaction; nil when it does not exist.
@@ -151,8 +161,8 @@ public struct PickingRepository: Sendable {
     func load(_ ids: [Int64], company: Int64, on connection: PostgresConnection, logger: Logger) async throws -> [Picking] {
         guard !ids.isEmpty else { return [] }
         let moveRows = try await connection.query("""
-            SELECT \(unescaped: MoveRepository.columns) FROM stockyard.stock_moves
-            WHERE company_id = \(company) AND picking_id = ANY(\(ids)) ORDER BY picking_id, sequence, id
+            SELECT \(unescaped: MoveRepository.columns) FROM stockyard.stock_moves m
+            WHERE m.company_id = \(company) AND m.picking_id = ANY(\(ids)) ORDER BY m.picking_id, m.sequence, m.id
             """, logger: logger)
         let movesByPicking = Dictionary(grouping: try await MoveRepository.decode(moveRows), by: { $0.pickingId ?? 0 })
         let rows = try await connection.query("""

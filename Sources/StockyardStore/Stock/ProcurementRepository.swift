@@ -84,7 +84,7 @@ public struct ProcurementRepository: Sendable {
                 }
                 let type = switch step.type { case .pick: pickType; case .pack: packType; case .delivery: outType }
                 let (source, target) = (place(step.from), place(step.to))
-                let picking = try await openPicking(group: group, type: type, source: source, destination: target, origin: origin,
+                let picking = try await pickings.openPicking(group: group, type: type, source: source, destination: target, origin: origin,
                                                     company: company, on: connection, logger: logger)
                 let move = try await connection.query("""
                     INSERT INTO stockyard.stock_moves (company_id, reference, origin, product_id, product_uom_qty, location_id, location_dest_id,
@@ -121,27 +121,5 @@ public struct ProcurementRepository: Sendable {
         return try await connection.query(
             "INSERT INTO stockyard.procurement_groups (company_id, name) VALUES (\(company), \(name)) RETURNING id", logger: logger
         ).collect()[0].decode(Int64.self)
-    }
-
-    /// Odoo's `_assign_picking`: the open transfer of this group, type, source and destination, or a new one.
-    private func openPicking(group: Int64, type: Int64, source: Int64, destination: Int64, origin: String?, company: Int64,
-                             on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        let existing = try await connection.query("""
-            SELECT id FROM stockyard.stock_pickings
-            WHERE company_id = \(company) AND group_id = \(group) AND picking_type_id = \(type) AND location_id = \(source)
-              AND location_dest_id = \(destination) AND state IN ('draft', 'waiting', 'confirmed', 'assigned')
-            ORDER BY id LIMIT 1 FOR UPDATE
-            """, logger: logger).collect()
-        if let row = existing.first { return try row.decode(Int64.self) }
-        return try await connection.query("""
-            WITH numbered AS (
-                UPDATE stockyard.stock_picking_types SET sequence_next = sequence_next + 1
-                WHERE company_id = \(company) AND id = \(type)
-                RETURNING sequence_prefix || lpad((sequence_next - 1)::text, 5, '0') AS name
-            )
-            INSERT INTO stockyard.stock_pickings (company_id, name, picking_type_id, location_id, location_dest_id, origin, group_id, state)
-            SELECT \(company), numbered.name, \(type), \(source), \(destination), \(origin), \(group), 'confirmed' FROM numbered
-            RETURNING id
-            """, logger: logger).collect()[0].decode(Int64.self)
     }
 }

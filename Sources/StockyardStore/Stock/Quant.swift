@@ -62,6 +62,9 @@ public struct StockMove: Sendable, Codable, Equatable {
     public let pickingId: Int64?
     public let pickingTypeId: Int64?
     public let groupId: Int64?
+    /// The moves this one takes from, and the moves that take from it.
+    public let moveOrigIds: [Int64]
+    public let moveDestIds: [Int64]
 }
 
 /// The result of an inventory adjustment: the quant after it, and the move that explains it (nil when the

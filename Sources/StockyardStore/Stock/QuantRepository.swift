@@ -69,7 +69,7 @@ public struct QuantRepository: Sendable {
                                                         quantity, picked, state)
                 SELECT company_id, id, product_id, location_id, location_dest_id, quantity, true, 'done' FROM move
             )
-            SELECT \(unescaped: MoveRepository.columns) FROM move
+            SELECT \(unescaped: MoveRepository.columns) FROM move m
             """, logger: logger)
         return try await MoveRepository.decode(rows)[0]
     }
