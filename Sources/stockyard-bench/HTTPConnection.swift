@@ -51,18 +51,33 @@ enum HTTPConnection {
 
         /// Writes `head` (no body) and reads the whole response.
         mutating func send(_ head: HTTPRequestHead) async throws -> Response {
-            try await outbound.write(contentsOf: [.head(head), .end(nil)])
+            try await exchange(head, body: nil, keepBody: false).response
+        }
+
+        /// Writes `head` and `body`, and reads the whole response, keeping its body.
+        mutating func send(_ head: HTTPRequestHead, body: ByteBuffer?) async throws -> (response: Response, body: ByteBuffer) {
+            try await exchange(head, body: body, keepBody: true)
+        }
+
+        private mutating func exchange(_ head: HTTPRequestHead, body: ByteBuffer?,
+                                       keepBody: Bool) async throws -> (response: Response, body: ByteBuffer) {
+            if let body {
+                try await outbound.write(contentsOf: [.head(head), .body(.byteBuffer(body)), .end(nil)])
+            } else {
+                try await outbound.write(contentsOf: [.head(head), .end(nil)])
+            }
             var status: UInt = 0
             var keepAlive = true
+            var received = ByteBuffer()
             while let part = try await inbound.next() {
                 switch part {
                 case .head(let response):
                     status = response.status.code
                     keepAlive = response.isKeepAlive
-                case .body:
-                    continue
+                case .body(var chunk):
+                    if keepBody { received.writeBuffer(&chunk) }
                 case .end:
-                    return Response(status: status, keepAlive: keepAlive)
+                    return (Response(status: status, keepAlive: keepAlive), received)
                 }
             }
             throw ClosedEarly()

@@ -38,6 +38,7 @@ import Testing
             #expect(orphan.state == .cancel, "the delivery it alone fed is cancelled too")
             let again = try await client.send(.post, "/v1/pickings/\(pick.id)/cancel", token: token)
             #expect(again.status == .ok)
+            try await expectQuantsMatchHistory(company: company.id, environment: environment)
         }
     }
 

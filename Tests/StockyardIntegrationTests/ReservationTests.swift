@@ -56,6 +56,7 @@ import Testing
             #expect(taken.map(\.quantity) == [4, 2])
             let quants = try await client.send(.get, "/v1/quants?product_id=\(f.product.id)", token: f.company.token).decode(Page<Quant>.self)
             #expect(quants.items.map(\.reservedQuantity).reduce(0, +) == 6)
+            try await expectQuantsMatchHistory(company: f.company.id, environment: environment)
         }
     }
 
@@ -76,6 +77,7 @@ import Testing
             #expect(try await lines(picking.id, f, environment: environment).isEmpty)
             let quants = try await client.send(.get, "/v1/quants?product_id=\(f.product.id)", token: f.company.token).decode(Page<Quant>.self)
             #expect(quants.items.allSatisfy { $0.reservedQuantity == 0 })
+            try await expectQuantsMatchHistory(company: f.company.id, environment: environment)
         }
     }
 
@@ -108,6 +110,7 @@ import Testing
                 .items.compactMap { $0.moveIds.first?.state }
             #expect(states.filter { $0 == .assigned }.count == 6 && states.filter { $0 == .partiallyAvailable }.count == 1)
             #expect(states.filter { $0 == .confirmed }.count == 3)
+            try await expectQuantsMatchHistory(company: f.company.id, environment: environment)
         }
     }
 
@@ -121,6 +124,7 @@ import Testing
             let foreignRelease = try await client.send(.post, "/v1/pickings/\(picking.id)/unreserve", token: b.token)
             #expect(foreign.status == .notFound && foreignRelease.status == .notFound)
             #expect(try await lines(picking.id, f, environment: environment).isEmpty, "B's attempt reserved nothing")
+            try await expectQuantsMatchHistory(company: f.company.id, environment: environment)
         }
     }
 }

@@ -153,6 +153,7 @@ import Testing
             let still = try await client.send(.get, "/v1/pickings/\(pick.id)", token: f.company.token).decode(Picking.self)
             #expect(still.state == .assigned)
             #expect(try await quantity(at: f.shelf.id, f, client) == 5)
+            try await expectQuantsMatchHistory(company: f.company.id, environment: environment)
         }
     }
 }

@@ -17,13 +17,8 @@ extension PickingRepository {
             """, logger: logger).collect()
         if let row = existing.first { return try row.decode(Int64.self) }
         return try await connection.query("""
-            WITH numbered AS (
-                UPDATE stockyard.stock_picking_types SET sequence_next = sequence_next + 1
-                WHERE company_id = \(company) AND id = \(type)
-                RETURNING sequence_prefix || lpad((sequence_next - 1)::text, 5, '0') AS name
-            )
             INSERT INTO stockyard.stock_pickings (company_id, name, picking_type_id, location_id, location_dest_id, origin, group_id, state)
-            SELECT \(company), numbered.name, \(type), \(source), \(destination), \(origin), \(group), 'confirmed' FROM numbered
+            VALUES (\(company), stockyard.next_picking_name(\(type)), \(type), \(source), \(destination), \(origin), \(group), 'confirmed')
             RETURNING id
             """, logger: logger).collect()[0].decode(Int64.self)
     }

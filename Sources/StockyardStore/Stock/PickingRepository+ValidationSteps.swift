@@ -8,17 +8,11 @@ extension PickingRepository {
     /// A new transfer `backorder_id` = the original: same type, locations, origin and group, the next name.
     func createBackorderPicking(of id: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
         try await connection.query("""
-            WITH numbered AS (
-                UPDATE stockyard.stock_picking_types t SET sequence_next = t.sequence_next + 1
-                FROM stockyard.stock_pickings p
-                WHERE p.company_id = \(company) AND p.id = \(id) AND t.company_id = p.company_id AND t.id = p.picking_type_id
-                RETURNING t.sequence_prefix || lpad((t.sequence_next - 1)::text, 5, '0') AS name
-            )
             INSERT INTO stockyard.stock_pickings (company_id, name, picking_type_id, location_id, location_dest_id, origin, partner_ref,
                                                   group_id, move_type, scheduled_date, backorder_id, state)
-            SELECT p.company_id, numbered.name, p.picking_type_id, p.location_id, p.location_dest_id, p.origin, p.partner_ref,
-                   p.group_id, p.move_type, p.scheduled_date, p.id, 'confirmed'
-            FROM stockyard.stock_pickings p, numbered
+            SELECT p.company_id, stockyard.next_picking_name(p.picking_type_id), p.picking_type_id, p.location_id, p.location_dest_id,
+                   p.origin, p.partner_ref, p.group_id, p.move_type, p.scheduled_date, p.id, 'confirmed'
+            FROM stockyard.stock_pickings p
             WHERE p.company_id = \(company) AND p.id = \(id)
             RETURNING id
             """, logger: logger).collect()[0].decode(Int64.self)

@@ -22,48 +22,61 @@ public struct PickingRepository: Sendable {
         }
         let origin = try draft.origin.map { try TextInput.validate($0, field: "origin", maxLength: 500) }
         let partnerRef = try draft.partnerRef.map { try TextInput.validate($0, field: "partner_ref", maxLength: 200) }
-        do {
-            return try await database.withCompany(company, logger: logger) { connection in
-                // Taking the next number locks the type's row: names are unique and gap-free per type.
-                let typeRows = try await connection.query("""
-                    UPDATE stockyard.stock_picking_types SET sequence_next = sequence_next + 1
-                    WHERE company_id = \(company) AND id = \(draft.pickingTypeId)
-                    RETURNING sequence_prefix || lpad((sequence_next - 1)::text, 5, '0'), default_location_src_id, default_location_dest_id
-                    """, logger: logger).collect()
-                guard let typeRow = typeRows.first else {
-                    throw AppError.invalid(field: "picking_type_id", detail: "operation type \(draft.pickingTypeId) does not exist")
-                }
-                let (name, defaultSource, defaultDestination) = try typeRow.decode((String, Int64?, Int64?).self)
-                guard let source = draft.locationId ?? defaultSource else {
-                    throw AppError.invalid(field: "location_id", detail: "'location_id' is required: the operation type has no default source")
-                }
-                guard let destination = draft.locationDestId ?? defaultDestination else {
-                    throw AppError.invalid(field: "location_dest_id", detail: "'location_dest_id' is required: the operation type has no default destination")
-                }
-                try await checkProducts(draft.moves.map(\.productId), company: company, on: connection, logger: logger)
-                let pickingID = try await connection.query("""
+        return try await database.withCompany(company, logger: logger) { connection in
+            let typeRows = try await connection.query("""
+                SELECT default_location_src_id, default_location_dest_id
+                FROM stockyard.stock_picking_types WHERE company_id = \(company) AND id = \(draft.pickingTypeId)
+                """, logger: logger).collect()
+            guard let typeRow = typeRows.first else {
+                throw AppError.invalid(field: "picking_type_id", detail: "operation type \(draft.pickingTypeId) does not exist")
+            }
+            let (defaultSource, defaultDestination) = try typeRow.decode((Int64?, Int64?).self)
+            guard let source = draft.locationId ?? defaultSource else {
+                throw AppError.invalid(field: "location_id", detail: "'location_id' is required: the operation type has no default source")
+            }
+            guard let destination = draft.locationDestId ?? defaultDestination else {
+                throw AppError.invalid(field: "location_dest_id", detail: "'location_dest_id' is required: the operation type has no default destination")
+            }
+            guard source != destination else {
+                throw AppError.invalid(field: "location_dest_id", detail: "the source and destination must differ")
+            }
+            try await checkLocations(source: source, destination: destination, company: company, on: connection, logger: logger)
+            try await checkProducts(draft.moves.map(\.productId), company: company, on: connection, logger: logger)
+            // Everything is checked before the name is taken, so a refused request leaves no gap in the numbering.
+            // The transfer and all its moves in one statement, the moves in the order given.
+            let pickingID = try await connection.query("""
+                WITH picking AS (
                     INSERT INTO stockyard.stock_pickings (company_id, name, picking_type_id, location_id, location_dest_id, origin,
                                                           partner_ref, move_type, scheduled_date)
-                    VALUES (\(company), \(name), \(draft.pickingTypeId), \(source), \(destination), \(origin), \(partnerRef),
-                            \(draft.moveType.rawValue), coalesce(\(draft.scheduledDate), now()))
-                    RETURNING id
-                    """, logger: logger).collect()[0].decode(Int64.self)
-                // All the moves in one statement, in the order given.
-                try await connection.query("""
+                    VALUES (\(company), stockyard.next_picking_name(\(draft.pickingTypeId)), \(draft.pickingTypeId), \(source),
+                            \(destination), \(origin), \(partnerRef), \(draft.moveType.rawValue), coalesce(\(draft.scheduledDate), now()))
+                    RETURNING id, name, scheduled_date
+                ), moves AS (
                     INSERT INTO stockyard.stock_moves (company_id, reference, origin, product_id, product_uom_qty, location_id,
                                                        location_dest_id, picking_id, picking_type_id, procure_method, sequence, date)
-                    SELECT \(company), \(name), \(origin), m.product_id, m.quantity, \(source), \(destination), \(pickingID),
-                           \(draft.pickingTypeId), m.procure_method, 10 * m.ordinal::int, coalesce(\(draft.scheduledDate), now())
-                    FROM unnest(\(draft.moves.map(\.productId))::bigint[], \(draft.moves.map { $0.productUomQty.description })::text[]::numeric[],
-                                \(draft.moves.map(\.procureMethod))::text[]) WITH ORDINALITY AS m(product_id, quantity, procure_method, ordinal)
+                    SELECT \(company), picking.name, \(origin), m.product_id, m.quantity, \(source), \(destination), picking.id,
+                           \(draft.pickingTypeId), m.procure_method, 10 * m.ordinal::int, picking.scheduled_date
+                    FROM picking, unnest(\(draft.moves.map(\.productId))::bigint[],
+                                         \(draft.moves.map { $0.productUomQty.description })::text[]::numeric[],
+                                         \(draft.moves.map(\.procureMethod))::text[])
+                                  WITH ORDINALITY AS m(product_id, quantity, procure_method, ordinal)
                     ORDER BY m.ordinal
-                    """, logger: logger)
-                return try await load(pickingID, company: company, on: connection, logger: logger)!
-            }
-        } catch let error as PSQLError where error.sqlState == "23503" {
-            throw AppError.invalid(field: "location_id", detail: "a location of the transfer does not exist")
-        } catch let error as PSQLError where error.sqlState == "23514" {
-            throw AppError.invalid(field: "location_dest_id", detail: "the source and destination must differ")
+                )
+                SELECT id FROM picking
+                """, logger: logger).collect()[0].decode(Int64.self)
+            return try await load(pickingID, company: company, on: connection, logger: logger)!
+        }
+    }
+
+    /// Both locations must be the company's.
+    private func checkLocations(source: Int64, destination: Int64, company: Int64, on connection: PostgresConnection,
+                                logger: Logger) async throws {
+        let found = try await connection.query("""
+            SELECT id FROM stockyard.stock_locations WHERE company_id = \(company) AND id IN (\(source), \(destination))
+            """, logger: logger).collect().map { try $0.decode(Int64.self) }
+        guard found.contains(source) else { throw AppError.invalid(field: "location_id", detail: "location \(source) does not exist") }
+        guard found.contains(destination) else {
+            throw AppError.invalid(field: "location_dest_id", detail: "location \(destination) does not exist")
         }
     }
 
