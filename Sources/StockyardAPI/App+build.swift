@@ -5,6 +5,7 @@ import Prometheus
 import ServiceLifecycle
 import StockyardCore
 import StockyardStore
+import StockyardSync
 
 /// What the API is built from: values, so tests build the same application against their own database.
 public struct APIDependencies: Sendable {
@@ -33,13 +34,20 @@ public struct APIDependencies: Sendable {
 
 /// The whole API process: the app-role pool and the HTTP server, run by one `ServiceGroup`
 /// that shuts down gracefully on SIGTERM/SIGINT (the pool is started before the server and stopped after it).
-public func buildApplication(config: StockyardConfig, logger: Logger) throws -> some ApplicationProtocol {
+/// With `worker`, the same process also runs a job runner (`stockyard serve`; `--no-worker` leaves jobs to
+/// `stockyard worker` processes).
+public func buildApplication(config: StockyardConfig, worker: Bool = true, logger: Logger) throws -> some ApplicationProtocol {
     let client = Database.makeClient(url: config.databaseURL, poolSize: config.databasePoolSize, logger: logger)
     let dependencies = APIDependencies(
         config: config, database: Database(client: client, poolSize: config.databasePoolSize),
         registry: PrometheusCollectorRegistry(),
         expectedMigrations: try Migrator.loadFiles(directory: config.migrationsDirectory))
-    return buildApplication(dependencies, services: [client] + dependencies.services(logger: logger), logger: logger)
+    var services: [any Service] = [client] + dependencies.services(logger: logger)
+    if worker {
+        services.append(JobRunner(settings: .init(config.jobs), database: dependencies.database, listenURL: config.databaseURL,
+                                  handlers: .standard, metrics: JobRunnerMetrics(registry: dependencies.registry), logger: logger))
+    }
+    return buildApplication(dependencies, services: services, logger: logger)
 }
 
 public func buildApplication(_ dependencies: APIDependencies, services: [any Service],
@@ -71,6 +79,7 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<AppRequestCon
     let v1 = router.group("v1").add(middleware: authenticator)
     MeController(companies: CompanyRepository(database: database)).register(on: v1)
     TokenController(tokens: TokenRepository(database: database), cache: dependencies.tokenCache).register(on: v1)
+    JobController(jobs: JobRepository(database: database)).register(on: v1)
 
     // Business writes take an Idempotency-Key. Not the token routes: a replay would have to store the secret.
     let retryable = router.group("v1").add(middleware: authenticator)

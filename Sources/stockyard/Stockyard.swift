@@ -9,7 +9,7 @@ struct Stockyard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stockyard",
         abstract: "Keeps a warehouse, its storefronts and its point-of-sale terminals in step.",
-        subcommands: [Serve.self, Migrate.self, CompanyCommand.self, ShopCommand.self, TokenCommand.self, Demo.self,
+        subcommands: [Serve.self, Worker.self, Migrate.self, CompanyCommand.self, ShopCommand.self, TokenCommand.self, Demo.self,
                       ConfigCommand.self]
     )
 }

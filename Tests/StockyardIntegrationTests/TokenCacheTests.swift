@@ -44,10 +44,11 @@ import Testing
         let environment = try await TestEnvironment.get()
         let a = try await environment.makeCompany()
         try await withListeningAPI { client, cache in
-            let expiry = Date().addingTimeInterval(3)
+            // Long enough for the cache to fill even while the rest of the suite loads the machine.
+            let expiry = Date().addingTimeInterval(8)
             let brief = try await environment.issueToken(company: a.id, scopes: [.stockRead], expiresAt: expiry)
             let hash = APIToken(value: brief.token).hash.hexString
-            try await waitUntil {
+            try await waitUntil(timeout: .seconds(7)) {
                 try await client.send(.get, "/v1/me", token: brief.token).status == .ok && cache.principal(forHash: hash) != nil
             }
             try await Task.sleep(for: .seconds(max(0, expiry.timeIntervalSinceNow) + 0.1))

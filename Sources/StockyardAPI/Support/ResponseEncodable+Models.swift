@@ -18,3 +18,5 @@ extension PickingType: ResponseEncodable {}
 extension Picking: ResponseEncodable {}
 extension PickingRepository.ValidationResult: ResponseEncodable {}
 extension ProcurementRepository.Result: ResponseEncodable {}
+extension SyncJob: ResponseEncodable {}
+extension JobStats: ResponseEncodable {}

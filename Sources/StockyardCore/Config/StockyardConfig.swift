@@ -19,7 +19,28 @@ public struct StockyardConfig: Sendable, Equatable {
     /// `STOCKYARD_LOG_FORMAT`: `text` or `json` (one JSON object per line).
     public var logFormat: LogFormat
 
+    /// The job runner's settings (`STOCKYARD_JOB_*`).
+    public var jobs = JobsConfig()
+
     public enum LogFormat: String, Sendable, Codable { case text, json }
+
+    public struct JobsConfig: Sendable, Equatable {
+        /// `STOCKYARD_JOB_CONCURRENCY`: jobs one runner process runs at once.
+        public var concurrency = 5
+        /// `STOCKYARD_JOB_POLL_MS`: the fallback poll, for notifications lost while LISTEN was down.
+        public var pollMilliseconds = 2000
+        /// `STOCKYARD_JOB_LEASE_SECONDS`: how long a claim lasts without renewal; a crashed runner's jobs rerun after it.
+        public var leaseSeconds = 30
+        /// `STOCKYARD_JOB_RETRY_BASE_MS` / `STOCKYARD_JOB_RETRY_CAP_SECONDS`: exponential backoff with jitter.
+        public var retryBaseMilliseconds = 1000
+        public var retryCapSeconds = 300
+        /// `STOCKYARD_JOB_RETENTION_HOURS`: done jobs are kept this long, then purged in batches.
+        public var retentionHours = 24
+        /// `STOCKYARD_JOB_SHUTDOWN_SECONDS`: on SIGTERM, in-flight jobs get this long to finish before they are released.
+        public var shutdownSeconds = 10
+
+        public init() {}
+    }
 
     public static let defaults = StockyardConfig(
         databaseURL: DatabaseURL(host: "127.0.0.1", port: 54329, username: "stockyard_app", password: "stockyard_app", database: "stockyard"),
@@ -84,6 +105,13 @@ public struct StockyardConfig: Sendable, Equatable {
             }
             config.logFormat = parsed
         }
+        config.jobs.concurrency = try integer("STOCKYARD_JOB_CONCURRENCY", in: 1...256) ?? config.jobs.concurrency
+        config.jobs.pollMilliseconds = try integer("STOCKYARD_JOB_POLL_MS", in: 10...600_000) ?? config.jobs.pollMilliseconds
+        config.jobs.leaseSeconds = try integer("STOCKYARD_JOB_LEASE_SECONDS", in: 1...86_400) ?? config.jobs.leaseSeconds
+        config.jobs.retryBaseMilliseconds = try integer("STOCKYARD_JOB_RETRY_BASE_MS", in: 1...3_600_000) ?? config.jobs.retryBaseMilliseconds
+        config.jobs.retryCapSeconds = try integer("STOCKYARD_JOB_RETRY_CAP_SECONDS", in: 1...604_800) ?? config.jobs.retryCapSeconds
+        config.jobs.retentionHours = try integer("STOCKYARD_JOB_RETENTION_HOURS", in: 0...87_600) ?? config.jobs.retentionHours
+        config.jobs.shutdownSeconds = try integer("STOCKYARD_JOB_SHUTDOWN_SECONDS", in: 0...3_600) ?? config.jobs.shutdownSeconds
         self = config
     }
 
@@ -99,6 +127,13 @@ public struct StockyardConfig: Sendable, Equatable {
             "STOCKYARD_MIGRATIONS_DIR": migrationsDirectory,
             "STOCKYARD_LOG_LEVEL": logLevel,
             "STOCKYARD_LOG_FORMAT": logFormat.rawValue,
+            "STOCKYARD_JOB_CONCURRENCY": String(jobs.concurrency),
+            "STOCKYARD_JOB_POLL_MS": String(jobs.pollMilliseconds),
+            "STOCKYARD_JOB_LEASE_SECONDS": String(jobs.leaseSeconds),
+            "STOCKYARD_JOB_RETRY_BASE_MS": String(jobs.retryBaseMilliseconds),
+            "STOCKYARD_JOB_RETRY_CAP_SECONDS": String(jobs.retryCapSeconds),
+            "STOCKYARD_JOB_RETENTION_HOURS": String(jobs.retentionHours),
+            "STOCKYARD_JOB_SHUTDOWN_SECONDS": String(jobs.shutdownSeconds),
         ]
     }
 }

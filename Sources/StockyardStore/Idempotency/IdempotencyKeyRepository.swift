@@ -82,7 +82,7 @@ public struct IdempotencyKeyRepository: Sendable {
         let retentionSeconds = Int(Self.retention.components.seconds)
         return try await database.withConnection { connection in
             try await connection.query(
-                "SELECT stockyard.purge_idempotency_keys(make_interval(secs => \(retentionSeconds)), \(limit))", logger: logger
+                "SELECT stockyard.purge_idempotency_keys(make_interval(secs => \(retentionSeconds)), \(limit)::int)", logger: logger
             ).collect()[0].decode(Int.self)
         }
     }

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import PostgresNIO
+import StockyardCore
+
+/// What a runner does to the jobs table: claim a batch, finish or fail each job, keep leases alive, and the
+/// housekeeping (expired leases, done-job retention). Claims and housekeeping go through the SECURITY DEFINER
+/// functions of migration 0008; a job's own writes happen in its company's scope.
+public struct JobRunnerRepository: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// Up to `limit` due jobs (of `kinds` only, when given), leased to `worker` for `lease`.
+    public func claim(worker: String, limit: Int, lease: Duration, kinds: [String]? = nil, logger: Logger) async throws -> [ClaimedJob] {
+        try await database.withConnection { connection in
+            let rows = try await connection.query("""
+                SELECT company_id, id, kind, payload::text, attempts, max_attempts, run_at, created_at
+                FROM stockyard.claim_jobs(\(worker), \(limit)::int, make_interval(secs => \(lease.seconds)), \(kinds)::text[])
+                """, logger: logger)
+            var jobs: [ClaimedJob] = []
+            for try await row in rows {
+                let (company, id, kind, payload, attempt, maxAttempts, runAt, createdAt)
+                    = try row.decode((Int64, Int64, String, String, Int, Int, Date, Date).self)
+                jobs.append(ClaimedJob(companyID: company, id: id, kind: kind, payload: try JSONValue(text: payload),
+                                       attempt: attempt, maxAttempts: maxAttempts, runAt: runAt, createdAt: createdAt))
+            }
+            return jobs
+        }
+    }
+
+    /// Marks the job done inside the handler's transaction (`connection`, in the job's company). Throws
+    /// `LeaseLost` when the job is no longer this worker's, so the handler's effects roll back with it.
+    public func complete(_ job: ClaimedJob, worker: String, on connection: PostgresConnection, logger: Logger) async throws {
+        let rows = try await connection.query("""
+            UPDATE stockyard.sync_jobs
+            SET state = 'done', finished_at = now(), locked_until = NULL, locked_by = NULL, last_error = NULL, last_error_type = NULL
+            WHERE company_id = \(job.companyID) AND id = \(job.id) AND state = 'running' AND locked_by = \(worker)
+            RETURNING 1
+            """, logger: logger).collect()
+        guard !rows.isEmpty else { throw LeaseLost(jobID: job.id) }
+    }
+
+    /// Records a failed attempt: `failed` with the next run time, or `dead` when `retryAt` is nil.
+    public func fail(_ job: ClaimedJob, worker: String, error: String, errorType: String, retryAt: Date?,
+                     logger: Logger) async throws {
+        try await database.withCompany(job.companyID, logger: logger) { connection in
+            try await connection.query("""
+                UPDATE stockyard.sync_jobs
+                SET state = CASE WHEN \(retryAt)::timestamptz IS NULL THEN 'dead' ELSE 'failed' END,
+                    run_at = coalesce(\(retryAt), run_at), finished_at = CASE WHEN \(retryAt)::timestamptz IS NULL THEN now() END,
+                    locked_until = NULL, locked_by = NULL, last_error = left(\(error), 2000), last_error_type = \(errorType)
+                WHERE company_id = \(job.companyID) AND id = \(job.id) AND state = 'running' AND locked_by = \(worker)
+                """, logger: logger)
+        }
+    }
+
+    /// Extends the leases of the jobs `worker` is running; returns how many it still holds.
+    @discardableResult
+    public func renew(worker: String, jobs: [Int64], lease: Duration, logger: Logger) async throws -> Int {
+        guard !jobs.isEmpty else { return 0 }
+        return try await database.withConnection { connection in
+            try await connection.query(
+                "SELECT stockyard.renew_job_leases(\(worker), \(jobs), make_interval(secs => \(lease.seconds)))", logger: logger
+            ).collect()[0].decode(Int.self)
+        }
+    }
+
+    /// Jobs whose lease expired (their runner died) back to pending, or dead after their last attempt.
+    @discardableResult
+    public func reclaimExpired(logger: Logger) async throws -> Int {
+        try await database.withConnection { connection in
+            try await connection.query("SELECT stockyard.reclaim_expired_jobs()", logger: logger).collect()[0].decode(Int.self)
+        }
+    }
+
+    /// Gives back jobs this worker claimed but will not finish (a graceful stop): pending, the attempt not counted.
+    @discardableResult
+    public func release(worker: String, jobs: [Int64], logger: Logger) async throws -> Int {
+        guard !jobs.isEmpty else { return 0 }
+        return try await database.withConnection { connection in
+            try await connection.query("SELECT stockyard.release_jobs(\(worker), \(jobs))", logger: logger)
+                .collect()[0].decode(Int.self)
+        }
+    }
+
+    /// Deletes up to `limit` done jobs older than `retention`.
+    @discardableResult
+    public func purgeDone(olderThan retention: Duration, limit: Int, logger: Logger) async throws -> Int {
+        try await database.withConnection { connection in
+            try await connection.query(
+                "SELECT stockyard.purge_done_jobs(make_interval(secs => \(retention.seconds)), \(limit)::int)", logger: logger
+            ).collect()[0].decode(Int.self)
+        }
+    }
+
+    /// Jobs waiting (pending or failed) across companies, for the queue-depth gauge.
+    public func depth(logger: Logger) async throws -> Int {
+        try await database.withConnection { connection in
+            try await connection.query("SELECT stockyard.sync_job_depth()", logger: logger).collect()[0].decode(Int.self)
+        }
+    }
+}
+
+/// The job is no longer leased to this runner (its lease expired and it was reclaimed): its effects must not commit.
+public struct LeaseLost: Error, Sendable {
+    public let jobID: Int64
+}
+
+extension Duration {
+    /// Whole and fractional seconds, for `make_interval(secs => …)`.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,72 @@
+import Logging
+import PostgresNIO
+import StockyardCore
+import StockyardStore
+import Synchronization
+
+/// Runs the jobs of one kind. Throw `JobFailure.permanent` for a failure retrying cannot fix; any other error is
+/// retried with backoff until the job's `max_attempts`.
+public protocol JobHandler: Sendable {
+    func run(_ job: ClaimedJob, context: JobContext) async throws
+}
+
+/// A handler from a closure.
+public struct ClosureJobHandler: JobHandler {
+    let body: @Sendable (ClaimedJob, JobContext) async throws -> Void
+    public init(_ body: @escaping @Sendable (ClaimedJob, JobContext) async throws -> Void) { self.body = body }
+    public func run(_ job: ClaimedJob, context: JobContext) async throws { try await body(job, context) }
+}
+
+/// What a handler works with: its company's database scope, and the way to finish the job together with its
+/// last writes. A handler that never calls `finish` is marked done by the runner after it returns.
+public final class JobContext: Sendable {
+    public let job: ClaimedJob
+    public let logger: Logger
+    let database: Database
+    let runner: JobRunnerRepository
+    let worker: String
+    private let finished = Mutex(false)
+
+    init(job: ClaimedJob, database: Database, runner: JobRunnerRepository, worker: String, logger: Logger) {
+        self.job = job
+        self.database = database
+        self.runner = runner
+        self.worker = worker
+        self.logger = logger
+    }
+
+    /// A transaction in the job's company (row-level security applies: it sees that company's rows only).
+    /// Keep remote calls outside it: a transaction must not wait on a storefront.
+    public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await database.withCompany(job.companyID, logger: logger, body)
+    }
+
+    /// `body`'s writes and the job's `done` in one transaction: both commit or neither does (a job whose lease
+    /// was lost meanwhile rolls back and leaves the job to the runner that holds it now).
+    public func finish<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let result = try await database.withCompany(job.companyID, logger: logger) { connection in
+            let result = try await body(connection)
+            try await runner.complete(job, worker: worker, on: connection, logger: logger)
+            return result
+        }
+        finished.withLock { $0 = true }
+        return result
+    }
+
+    var isFinished: Bool { finished.withLock { $0 } }
+}
+
+/// Kind → handler. A job whose kind has no handler goes dead with an error that names the kind.
+public struct JobHandlers: Sendable {
+    private var handlers: [String: any JobHandler] = [:]
+
+    public init() {}
+
+    public mutating func register(_ kind: String, _ handler: any JobHandler) {
+        handlers[kind] = handler
+    }
+
+    public func handler(for kind: String) -> (any JobHandler)? { handlers[kind] }
+
+    public var kinds: [String] { handlers.keys.sorted() }
+}

@@ -1,0 +1,275 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import StockyardCore
+import StockyardStore
+import Synchronization
+
+/// Claims and runs sync jobs (DESIGN §5). Woken by `NOTIFY stockyard_jobs` on a LISTEN connection of its own, by
+/// a job finishing (a free slot), and by a fallback poll; each wake claims batches until the slots are full or
+/// nothing is due. Each job runs in its company's scope. Several runners, in one process or many, share the
+/// table: `FOR UPDATE SKIP LOCKED` keeps them apart.
+///
+/// On graceful shutdown it stops claiming, lets in-flight jobs finish within `shutdownGrace`, then cancels the
+/// rest and releases them to pending, so no job is left running without a lease.
+public final class JobRunner: Service, Sendable {
+    public struct Settings: Sendable {
+        public var worker: String
+        public var concurrency: Int
+        public var pollInterval: Duration
+        public var lease: Duration
+        public var retry: RetryPolicy
+        public var retention: Duration
+        public var shutdownGrace: Duration
+        /// How often expired leases are reclaimed and done jobs purged.
+        public var housekeepingInterval: Duration
+        /// Claim only these kinds (nil: every kind; a kind without a handler then goes dead).
+        public var kinds: [String]?
+
+        public init(worker: String = JobRunner.defaultWorkerName(), concurrency: Int = 5, pollInterval: Duration = .seconds(2),
+                    lease: Duration = .seconds(30), retry: RetryPolicy = RetryPolicy(), retention: Duration = .seconds(86_400),
+                    shutdownGrace: Duration = .seconds(10), housekeepingInterval: Duration = .seconds(15), kinds: [String]? = nil) {
+            self.worker = worker
+            self.concurrency = concurrency
+            self.pollInterval = pollInterval
+            self.lease = lease
+            self.retry = retry
+            self.retention = retention
+            self.shutdownGrace = shutdownGrace
+            self.housekeepingInterval = housekeepingInterval
+            self.kinds = kinds
+        }
+
+        public init(_ config: StockyardConfig.JobsConfig, worker: String = JobRunner.defaultWorkerName()) {
+            self.init(worker: worker, concurrency: config.concurrency, pollInterval: .milliseconds(config.pollMilliseconds),
+                      lease: .seconds(config.leaseSeconds),
+                      retry: RetryPolicy(base: .milliseconds(config.retryBaseMilliseconds), cap: .seconds(config.retryCapSeconds)),
+                      retention: .seconds(config.retentionHours * 3600), shutdownGrace: .seconds(config.shutdownSeconds))
+        }
+    }
+
+    public static let channel = "stockyard_jobs"
+
+    let settings: Settings
+    let listenURL: DatabaseURL
+    let database: Database
+    let jobs: JobRunnerRepository
+    let idempotencyKeys: IdempotencyKeyRepository
+    let handlers: JobHandlers
+    let metrics: JobRunnerMetrics?
+    let logger: Logger
+    private let wakes: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private let state = Mutex(RunState())
+
+    struct RunState {
+        var inFlight: Set<Int64> = []
+        var stopping = false
+        var listening = false
+    }
+
+    /// `listenURL` is where the LISTEN connection goes (the same database as `database`'s pool).
+    public init(settings: Settings, database: Database, listenURL: DatabaseURL, handlers: JobHandlers,
+                metrics: JobRunnerMetrics?, logger: Logger) {
+        self.settings = settings
+        self.database = database
+        self.listenURL = listenURL
+        self.jobs = JobRunnerRepository(database: database)
+        self.idempotencyKeys = IdempotencyKeyRepository(database: database)
+        self.handlers = handlers
+        self.metrics = metrics
+        var logger = logger
+        logger[metadataKey: "worker"] = "\(settings.worker)"
+        self.logger = logger
+        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    public static func defaultWorkerName() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    /// The LISTEN connection's `application_name` in `pg_stat_activity` (at most 63 bytes are kept).
+    public var listenerName: String { String("stockyard jobs \(settings.worker)".prefix(63)) }
+
+    /// Whether the LISTEN connection is up (tests wait for it before relying on notifications).
+    public var isListening: Bool { state.withLock { $0.listening } }
+
+    public func run() async throws {
+        logger.info("job runner started", metadata: ["concurrency": "\(settings.concurrency)", "kinds": "\(handlers.kinds)"])
+        await withDiscardingTaskGroup { background in
+            background.addTask { await self.listen() }
+            background.addTask { await self.tick(every: self.settings.pollInterval) { self.wake.yield() } }
+            background.addTask { await self.tick(every: self.settings.lease / 3) { await self.renewLeases() } }
+            background.addTask { await self.tick(every: self.settings.housekeepingInterval) { await self.housekeeping() } }
+            await withGracefulShutdownHandler {
+                await self.claimLoop()
+            } onGracefulShutdown: {
+                self.state.withLock { $0.stopping = true }
+                self.wake.yield()
+            }
+            background.cancelAll()
+        }
+        logger.info("job runner stopped")
+    }
+
+    /// Claims whenever woken, up to the free slots, and runs each job in its own child task.
+    private func claimLoop() async {
+        await withDiscardingTaskGroup { running in
+            for await _ in wakes {
+                if Task.isCancelled || state.withLock({ $0.stopping }) { break }
+                while true {
+                    let free = settings.concurrency - state.withLock { $0.inFlight.count }
+                    guard free > 0, !state.withLock({ $0.stopping }) else { break }
+                    let claimed: [ClaimedJob]
+                    do {
+                        claimed = try await jobs.claim(worker: settings.worker, limit: free, lease: settings.lease, kinds: settings.kinds,
+                                                       logger: logger)
+                    } catch {
+                        logger.warning("claiming jobs failed; retrying at the next wake", metadata: ["error": "\(String(reflecting: error))"])
+                        break
+                    }
+                    if claimed.isEmpty { break }
+                    state.withLock { $0.inFlight.formUnion(claimed.map(\.id)) }
+                    for job in claimed {
+                        metrics?.claimed(job.kind)
+                        running.addTask { await self.execute(job) }
+                    }
+                }
+            }
+            // Stopping: give in-flight jobs their grace period, then cancel them (their transactions roll back).
+            let deadline = ContinuousClock.now + settings.shutdownGrace
+            while !Task.isCancelled && !state.withLock({ $0.inFlight.isEmpty }) && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            running.cancelAll()
+        }
+        let unfinished = Array(state.withLock { $0.inFlight })
+        if !unfinished.isEmpty {
+            let released = (try? await jobs.release(worker: settings.worker, jobs: unfinished, logger: logger)) ?? 0
+            logger.warning("released unfinished jobs at shutdown", metadata: ["jobs": "\(unfinished)", "released": "\(released)"])
+        }
+    }
+
+    /// One attempt: the handler, then done (unless the handler finished the job itself), or the failure recorded.
+    private func execute(_ job: ClaimedJob) async {
+        var logger = self.logger
+        logger[metadataKey: "job_id"] = "\(job.id)"
+        logger[metadataKey: "kind"] = "\(job.kind)"
+        logger[metadataKey: "company_id"] = "\(job.companyID)"
+        metrics?.started(job.kind, waited: Date().timeIntervalSince(job.runAt))
+        do {
+            guard let handler = handlers.handler(for: job.kind) else {
+                throw JobFailure.permanent("no handler for job kind '\(job.kind)' in this runner (known: \(handlers.kinds.joined(separator: ", ")))")
+            }
+            let context = JobContext(job: job, database: database, runner: jobs, worker: settings.worker, logger: logger)
+            try await handler.run(job, context: context)
+            if !context.isFinished { _ = try await context.finish { _ in () } }
+            metrics?.succeeded(job.kind)
+            state.withLock { _ = $0.inFlight.remove(job.id) }
+        } catch where Task.isCancelled {
+            return   // shutting down: left in flight, released by the claim loop
+        } catch let lost as LeaseLost {
+            logger.warning("lost the job's lease before finishing; its effects were rolled back", metadata: ["job": "\(lost.jobID)"])
+            state.withLock { _ = $0.inFlight.remove(job.id) }
+        } catch {
+            await recordFailure(job, error: error, logger: logger)
+            state.withLock { _ = $0.inFlight.remove(job.id) }
+        }
+        wake.yield()   // a slot is free
+    }
+
+    private func recordFailure(_ job: ClaimedJob, error: any Error, logger: Logger) async {
+        let (message, type, retryAfter, permanent): (String, String, Duration?, Bool) = switch error {
+        case JobFailure.permanent(let message): (message, "permanent", nil, true)
+        case JobFailure.retryable(let message, let after): (message, "retryable", after, false)
+        case let error as PSQLError:
+            ("SQLSTATE \(error.sqlState ?? "?"): \(error.serverMessage ?? String(reflecting: error))", "database", nil, false)
+        default: (String(describing: error), String(reflecting: type(of: error)), nil, false)
+        }
+        let retryAt: Date? = permanent || job.attempt >= job.maxAttempts ? nil
+            : Date().addingTimeInterval((retryAfter ?? settings.retry.delay(afterAttempts: job.attempt)).timeInterval)
+        if retryAt == nil {
+            metrics?.dead(job.kind)
+            logger.error("job is dead", metadata: ["attempt": "\(job.attempt)", "error": "\(message)"])
+        } else {
+            metrics?.retried(job.kind)
+            logger.warning("job attempt failed; retrying", metadata: ["attempt": "\(job.attempt)", "error": "\(message)"])
+        }
+        do {
+            try await jobs.fail(job, worker: settings.worker, error: message, errorType: type, retryAt: retryAt, logger: logger)
+        } catch {
+            // The lease will expire and the job will be reclaimed: late, but not lost.
+            logger.error("could not record the failure", metadata: ["error": "\(String(reflecting: error))"])
+        }
+    }
+
+    /// LISTENs on a dedicated connection; on every (re)connect it wakes the claim loop (a sweep for what was
+    /// missed while it was down) and reconnects with backoff when the connection drops.
+    private func listen() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await DedicatedConnection.with(listenURL, applicationName: listenerName, logger: logger) { connection in
+                    try await connection.listen(on: Self.channel) { notifications in
+                        state.withLock { $0.listening = true }
+                        if failures > 0 { logger.notice("job LISTEN connection restored") }
+                        failures = 0
+                        wake.yield()
+                        for try await _ in notifications { wake.yield() }
+                    }
+                }
+            } catch where Task.isCancelled {
+                break
+            } catch {
+                failures += 1
+                metrics?.reconnects.increment()
+                logger.warning("job LISTEN connection lost; polling until it is back",
+                               metadata: ["error": "\(String(reflecting: error))", "failures": "\(failures)"])
+            }
+            state.withLock { $0.listening = false }
+            try? await Task.sleep(for: .milliseconds(min(5_000, 100 << min(failures, 6))))
+        }
+        state.withLock { $0.listening = false }
+    }
+
+    private func renewLeases() async {
+        let held = Array(state.withLock { $0.inFlight })
+        do {
+            try await jobs.renew(worker: settings.worker, jobs: held, lease: settings.lease, logger: logger)
+        } catch {
+            logger.warning("renewing job leases failed", metadata: ["error": "\(String(reflecting: error))"])
+        }
+    }
+
+    /// Expired leases back to pending, done jobs and idempotency keys past retention purged in batches, depth gauge.
+    private func housekeeping() async {
+        do {
+            let reclaimed = try await jobs.reclaimExpired(logger: logger)
+            if reclaimed > 0 {
+                logger.warning("reclaimed jobs whose runner stopped without finishing them", metadata: ["jobs": "\(reclaimed)"])
+                wake.yield()
+            }
+            while try await jobs.purgeDone(olderThan: settings.retention, limit: 1000, logger: logger) == 1000 {}
+            while try await idempotencyKeys.purgeExpired(limit: 1000, logger: logger) == 1000 {}
+            metrics?.depth.set(Int64(try await jobs.depth(logger: logger)))
+        } catch {
+            logger.warning("job housekeeping failed", metadata: ["error": "\(String(reflecting: error))"])
+        }
+    }
+
+    private func tick(every interval: Duration, _ body: @Sendable () async -> Void) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { return }
+            await body()
+        }
+    }
+}
+
+extension Duration {
+    var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
