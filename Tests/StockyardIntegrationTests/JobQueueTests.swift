@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import PostgresNIO
 import StockyardCore
 import StockyardStore
@@ -305,5 +308,44 @@ import Testing
             try await connection.rows("SELECT count(*)::int FROM stockyard.sync_jobs WHERE kind IN ('x', 'planted')").collect()[0].decode(Int.self)
         }
         #expect(planted == 0, "the failed attempt's writes rolled back")
+    }
+}
+
+/// A real `stockyard worker` process killed with SIGKILL in the middle of a job: the job runs again once its
+/// lease expires, and the lost attempt counts.
+@Suite struct KilledWorkerTests {
+    @Test func aJobWhoseWorkerProcessWasKilledRunsAgainAfterItsLease() async throws {
+        let environment = try await TestEnvironment.get()
+        let company = try await environment.makeCompany()
+        let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let executable = binDirectory.appendingPathComponent("stockyard")
+        try #require(FileManager.default.isExecutableFile(atPath: executable.path), "build the stockyard executable first")
+
+        let id = try await environment.enqueue("drill.sleep", company: company.id, payload: .object(["seconds": .number(120)]))
+        let worker = Process()
+        worker.executableURL = executable
+        worker.arguments = ["worker"]
+        worker.environment = ProcessInfo.processInfo.environment.merging([
+            "STOCKYARD_DATABASE_URL": "postgres://\(environment.appURL.username):\(environment.appURL.password ?? "")@\(environment.appURL.host):\(environment.appURL.port)/\(environment.appURL.database)",
+            "STOCKYARD_JOB_KINDS": "drill.sleep", "STOCKYARD_JOB_LEASE_SECONDS": "2", "STOCKYARD_JOB_CONCURRENCY": "1",
+            "STOCKYARD_LOG_LEVEL": "error",
+        ]) { $1 }
+        worker.standardOutput = FileHandle.nullDevice
+        worker.standardError = FileHandle.nullDevice
+        try worker.run()
+        defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+        try await waitUntil(timeout: .seconds(20)) { try await environment.job(id, company: company.id)?.state == .running }
+        kill(worker.processIdentifier, SIGKILL)
+        worker.waitUntilExit()
+        #expect(try await environment.job(id, company: company.id)?.state == .running, "left running: nobody released it")
+
+        let log = RunLog()
+        var handlers = JobHandlers()
+        handlers.register("drill.sleep", ClosureJobHandler { job, _ in log.record(job.id) })
+        try await environment.withRunner(testRunnerSettings(kinds: ["drill.sleep"]), handlers: handlers) { _ in
+            try await waitUntil(timeout: .seconds(10)) { try await environment.job(id, company: company.id)?.state == .done }
+        }
+        let job = try #require(try await environment.job(id, company: company.id))
+        #expect(log.count(id) == 1 && job.attempts == 2)
     }
 }

@@ -38,6 +38,8 @@ public struct StockyardConfig: Sendable, Equatable {
         public var retentionHours = 24
         /// `STOCKYARD_JOB_SHUTDOWN_SECONDS`: on SIGTERM, in-flight jobs get this long to finish before they are released.
         public var shutdownSeconds = 10
+        /// `STOCKYARD_JOB_KINDS`: comma-separated kinds this process's runner claims (a dedicated worker); unset: all.
+        public var kinds: [String]?
 
         public init() {}
     }
@@ -112,6 +114,11 @@ public struct StockyardConfig: Sendable, Equatable {
         config.jobs.retryCapSeconds = try integer("STOCKYARD_JOB_RETRY_CAP_SECONDS", in: 1...604_800) ?? config.jobs.retryCapSeconds
         config.jobs.retentionHours = try integer("STOCKYARD_JOB_RETENTION_HOURS", in: 0...87_600) ?? config.jobs.retentionHours
         config.jobs.shutdownSeconds = try integer("STOCKYARD_JOB_SHUTDOWN_SECONDS", in: 0...3_600) ?? config.jobs.shutdownSeconds
+        if let kinds = value("STOCKYARD_JOB_KINDS") {
+            let list = kinds.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
+            guard !list.isEmpty else { throw .invalid(key: "STOCKYARD_JOB_KINDS", value: kinds, reason: "expected comma-separated job kinds") }
+            config.jobs.kinds = list
+        }
         self = config
     }
 
@@ -134,6 +141,7 @@ public struct StockyardConfig: Sendable, Equatable {
             "STOCKYARD_JOB_RETRY_CAP_SECONDS": String(jobs.retryCapSeconds),
             "STOCKYARD_JOB_RETENTION_HOURS": String(jobs.retentionHours),
             "STOCKYARD_JOB_SHUTDOWN_SECONDS": String(jobs.shutdownSeconds),
+            "STOCKYARD_JOB_KINDS": jobs.kinds?.joined(separator: ",") ?? "(all)",
         ]
     }
 }

@@ -45,7 +45,8 @@ public final class JobRunner: Service, Sendable {
             self.init(worker: worker, concurrency: config.concurrency, pollInterval: .milliseconds(config.pollMilliseconds),
                       lease: .seconds(config.leaseSeconds),
                       retry: RetryPolicy(base: .milliseconds(config.retryBaseMilliseconds), cap: .seconds(config.retryCapSeconds)),
-                      retention: .seconds(config.retentionHours * 3600), shutdownGrace: .seconds(config.shutdownSeconds))
+                      retention: .seconds(config.retentionHours * 3600), shutdownGrace: .seconds(config.shutdownSeconds),
+                      kinds: config.kinds)
         }
     }
 
