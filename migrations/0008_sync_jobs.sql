@@ -97,12 +97,14 @@ LANGUAGE sql SECURITY DEFINER SET search_path = stockyard, pg_temp AS $$
     RETURNING j.company_id, j.id, j.kind, j.payload, j.attempts, j.max_attempts, j.run_at, j.created_at
 $$;
 
--- Extends the leases of the jobs p_worker still runs.
-CREATE FUNCTION stockyard.renew_job_leases(p_worker text, p_ids bigint[], p_lease interval) RETURNS integer
+-- Extends the leases of the jobs p_worker still runs (given as parallel arrays of company ids and job ids, so
+-- each is found by its primary key).
+CREATE FUNCTION stockyard.renew_job_leases(p_worker text, p_companies bigint[], p_ids bigint[], p_lease interval) RETURNS integer
 LANGUAGE sql SECURITY DEFINER SET search_path = stockyard, pg_temp AS $$
     WITH renewed AS (
-        UPDATE stockyard.sync_jobs SET locked_until = now() + p_lease
-        WHERE state = 'running' AND locked_by = p_worker AND id = ANY(p_ids)
+        UPDATE stockyard.sync_jobs j SET locked_until = now() + p_lease
+        FROM unnest(p_companies, p_ids) AS k(company_id, id)
+        WHERE j.company_id = k.company_id AND j.id = k.id AND j.state = 'running' AND j.locked_by = p_worker
         RETURNING 1
     )
     SELECT count(*)::int FROM renewed
@@ -125,12 +127,13 @@ LANGUAGE sql SECURITY DEFINER SET search_path = stockyard, pg_temp AS $$
 $$;
 
 -- Gives back the jobs p_worker holds (a graceful stop that could not finish them): pending again, attempt not counted.
-CREATE FUNCTION stockyard.release_jobs(p_worker text, p_ids bigint[]) RETURNS integer
+CREATE FUNCTION stockyard.release_jobs(p_worker text, p_companies bigint[], p_ids bigint[]) RETURNS integer
 LANGUAGE sql SECURITY DEFINER SET search_path = stockyard, pg_temp AS $$
     WITH released AS (
-        UPDATE stockyard.sync_jobs
-        SET state = 'pending', attempts = greatest(attempts - 1, 0), locked_until = NULL, locked_by = NULL
-        WHERE state = 'running' AND locked_by = p_worker AND id = ANY(p_ids)
+        UPDATE stockyard.sync_jobs j
+        SET state = 'pending', attempts = greatest(j.attempts - 1, 0), locked_until = NULL, locked_by = NULL
+        FROM unnest(p_companies, p_ids) AS k(company_id, id)
+        WHERE j.company_id = k.company_id AND j.id = k.id AND j.state = 'running' AND j.locked_by = p_worker
         RETURNING 1
     )
     SELECT count(*)::int FROM released
@@ -148,11 +151,11 @@ LANGUAGE sql SECURITY DEFINER SET search_path = stockyard, pg_temp AS $$
     SELECT count(*)::int FROM purged
 $$;
 
-REVOKE ALL ON FUNCTION stockyard.claim_jobs(text, integer, interval, text[]), stockyard.renew_job_leases(text, bigint[], interval),
-    stockyard.reclaim_expired_jobs(), stockyard.release_jobs(text, bigint[]), stockyard.purge_done_jobs(interval, integer)
+REVOKE ALL ON FUNCTION stockyard.claim_jobs(text, integer, interval, text[]), stockyard.renew_job_leases(text, bigint[], bigint[], interval),
+    stockyard.reclaim_expired_jobs(), stockyard.release_jobs(text, bigint[], bigint[]), stockyard.purge_done_jobs(interval, integer)
     FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION stockyard.claim_jobs(text, integer, interval, text[]), stockyard.renew_job_leases(text, bigint[], interval),
-    stockyard.reclaim_expired_jobs(), stockyard.release_jobs(text, bigint[]), stockyard.purge_done_jobs(interval, integer)
+GRANT EXECUTE ON FUNCTION stockyard.claim_jobs(text, integer, interval, text[]), stockyard.renew_job_leases(text, bigint[], bigint[], interval),
+    stockyard.reclaim_expired_jobs(), stockyard.release_jobs(text, bigint[], bigint[]), stockyard.purge_done_jobs(interval, integer)
     TO stockyard_app;
 
 -- For psql users: the figures of GET /v1/jobs/stats, per company (RLS applies: the caller's company only, or
@@ -183,3 +186,16 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = stockyard, pg_temp AS $$
 $$;
 REVOKE ALL ON FUNCTION stockyard.sync_job_depth() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION stockyard.sync_job_depth() TO stockyard_app;
+
+-- Marks done, in one statement, the jobs p_worker ran whose handlers had no writes of their own to commit with
+-- it (the runner batches these acks). Returns the ids it marked; a job whose lease was lost is not among them.
+CREATE FUNCTION stockyard.complete_jobs(p_worker text, p_companies bigint[], p_ids bigint[]) RETURNS SETOF bigint
+LANGUAGE sql SECURITY DEFINER SET search_path = stockyard, pg_temp AS $$
+    UPDATE stockyard.sync_jobs j
+    SET state = 'done', finished_at = now(), locked_until = NULL, locked_by = NULL, last_error = NULL, last_error_type = NULL
+    FROM unnest(p_companies, p_ids) AS k(company_id, id)
+    WHERE j.company_id = k.company_id AND j.id = k.id AND j.state = 'running' AND j.locked_by = p_worker
+    RETURNING j.id
+$$;
+REVOKE ALL ON FUNCTION stockyard.complete_jobs(text, bigint[], bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION stockyard.complete_jobs(text, bigint[], bigint[]) TO stockyard_app;

@@ -1,12 +1,12 @@
 import ArgumentParser
 
 /// `stockyard-bench`: load benchmarks for a running Stockyard server. `ops/bench` builds, starts and feeds it.
-/// Each kind of load is a subcommand (`http`, `stock`; `queue` and `checkout` are planned).
+/// Each kind of load is a subcommand (`http`, `stock`, `queue`; `checkout` is planned).
 struct StockyardBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stockyard-bench",
         abstract: "Benchmarks a running Stockyard server; run it through ops/bench, which starts the server for you.",
-        subcommands: [HTTPBench.self, StockBench.self]
+        subcommands: [HTTPBench.self, StockBench.self, QueueBench.self]
     )
 }
 

@@ -41,6 +41,17 @@ public struct JobRunnerRepository: Sendable {
         guard !rows.isEmpty else { throw LeaseLost(jobID: job.id) }
     }
 
+    /// Marks done the jobs `worker` ran whose handlers wrote nothing of their own (batched acks); returns the ids
+    /// it marked (a job whose lease was lost meanwhile is left to the runner that holds it now).
+    public func complete(jobs: [JobKey], worker: String, logger: Logger) async throws -> Set<Int64> {
+        guard !jobs.isEmpty else { return [] }
+        return try await database.withConnection { connection in
+            Set(try await connection.query(
+                "SELECT stockyard.complete_jobs(\(worker), \(jobs.map(\.companyID)), \(jobs.map(\.id)))", logger: logger
+            ).collect().map { try $0.decode(Int64.self) })
+        }
+    }
+
     /// Records a failed attempt: `failed` with the next run time, or `dead` when `retryAt` is nil.
     public func fail(_ job: ClaimedJob, worker: String, error: String, errorType: String, retryAt: Date?,
                      logger: Logger) async throws {
@@ -55,14 +66,15 @@ public struct JobRunnerRepository: Sendable {
         }
     }
 
-    /// Extends the leases of the jobs `worker` is running; returns how many it still holds.
+    /// Extends the leases of the jobs `worker` holds; returns how many it still holds.
     @discardableResult
-    public func renew(worker: String, jobs: [Int64], lease: Duration, logger: Logger) async throws -> Int {
+    public func renew(worker: String, jobs: [JobKey], lease: Duration, logger: Logger) async throws -> Int {
         guard !jobs.isEmpty else { return 0 }
         return try await database.withConnection { connection in
-            try await connection.query(
-                "SELECT stockyard.renew_job_leases(\(worker), \(jobs), make_interval(secs => \(lease.seconds)))", logger: logger
-            ).collect()[0].decode(Int.self)
+            try await connection.query("""
+                SELECT stockyard.renew_job_leases(\(worker), \(jobs.map(\.companyID)), \(jobs.map(\.id)),
+                                                  make_interval(secs => \(lease.seconds)))
+                """, logger: logger).collect()[0].decode(Int.self)
         }
     }
 
@@ -76,11 +88,12 @@ public struct JobRunnerRepository: Sendable {
 
     /// Gives back jobs this worker claimed but will not finish (a graceful stop): pending, the attempt not counted.
     @discardableResult
-    public func release(worker: String, jobs: [Int64], logger: Logger) async throws -> Int {
+    public func release(worker: String, jobs: [JobKey], logger: Logger) async throws -> Int {
         guard !jobs.isEmpty else { return 0 }
         return try await database.withConnection { connection in
-            try await connection.query("SELECT stockyard.release_jobs(\(worker), \(jobs))", logger: logger)
-                .collect()[0].decode(Int.self)
+            try await connection.query(
+                "SELECT stockyard.release_jobs(\(worker), \(jobs.map(\.companyID)), \(jobs.map(\.id)))", logger: logger
+            ).collect()[0].decode(Int.self)
         }
     }
 
@@ -99,6 +112,16 @@ public struct JobRunnerRepository: Sendable {
         try await database.withConnection { connection in
             try await connection.query("SELECT stockyard.sync_job_depth()", logger: logger).collect()[0].decode(Int.self)
         }
+    }
+}
+
+/// A job's primary key.
+public struct JobKey: Sendable, Hashable {
+    public let companyID: Int64
+    public let id: Int64
+    public init(companyID: Int64, id: Int64) {
+        self.companyID = companyID
+        self.id = id
     }
 }
 

@@ -32,6 +32,8 @@ public struct ClaimedJob: Sendable, Equatable {
     public let maxAttempts: Int
     public let runAt: Date
     public let createdAt: Date
+
+    public var key: JobKey { JobKey(companyID: companyID, id: id) }
 }
 
 /// Counts for `GET /v1/jobs/stats` and `reporting.sync_job_health`.

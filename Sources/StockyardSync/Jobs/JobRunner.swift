@@ -16,7 +16,10 @@ import Synchronization
 public final class JobRunner: Service, Sendable {
     public struct Settings: Sendable {
         public var worker: String
+        /// Jobs running at once.
         public var concurrency: Int
+        /// Jobs claimed per claim statement; claimed jobs beyond `concurrency` wait for a slot, leased.
+        public var batchSize: Int
         public var pollInterval: Duration
         public var lease: Duration
         public var retry: RetryPolicy
@@ -27,11 +30,13 @@ public final class JobRunner: Service, Sendable {
         /// Claim only these kinds (nil: every kind; a kind without a handler then goes dead).
         public var kinds: [String]?
 
-        public init(worker: String = JobRunner.defaultWorkerName(), concurrency: Int = 5, pollInterval: Duration = .seconds(2),
+        public init(worker: String = JobRunner.defaultWorkerName(), concurrency: Int = 5, batchSize: Int = 10,
+                    pollInterval: Duration = .seconds(2),
                     lease: Duration = .seconds(30), retry: RetryPolicy = RetryPolicy(), retention: Duration = .seconds(86_400),
                     shutdownGrace: Duration = .seconds(10), housekeepingInterval: Duration = .seconds(15), kinds: [String]? = nil) {
             self.worker = worker
             self.concurrency = concurrency
+            self.batchSize = batchSize
             self.pollInterval = pollInterval
             self.lease = lease
             self.retry = retry
@@ -63,9 +68,17 @@ public final class JobRunner: Service, Sendable {
     private let wakes: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let state = Mutex(RunState())
+    private let slots: AsyncSlots
+    private let acksReady: AsyncStream<Void>
+    private let ackSignal: AsyncStream<Void>.Continuation
 
     struct RunState {
-        var inFlight: Set<Int64> = []
+        /// Claimed by this runner and not yet done, failed or released (running, waiting for a slot, or for its ack).
+        var inFlight: Set<JobKey> = []
+        /// Jobs whose handlers succeeded without writes of their own, waiting for the next batched ack.
+        var acks: [(key: JobKey, kind: String)] = []
+        /// Jobs from their handler's success until their batched ack has committed.
+        var awaitingAck = 0
         var stopping = false
         var listening = false
     }
@@ -84,6 +97,8 @@ public final class JobRunner: Service, Sendable {
         logger[metadataKey: "worker"] = "\(settings.worker)"
         self.logger = logger
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (acksReady, ackSignal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        slots = AsyncSlots(settings.concurrency)
     }
 
     public static func defaultWorkerName() -> String {
@@ -100,6 +115,7 @@ public final class JobRunner: Service, Sendable {
         logger.info("job runner started", metadata: ["concurrency": "\(settings.concurrency)", "kinds": "\(handlers.kinds)"])
         await withDiscardingTaskGroup { background in
             background.addTask { await self.listen() }
+            background.addTask { await self.acknowledge() }
             background.addTask { await self.tick(every: self.settings.pollInterval) { self.wake.yield() } }
             background.addTask { await self.tick(every: self.settings.lease / 3) { await self.renewLeases() } }
             background.addTask { await self.tick(every: self.settings.housekeepingInterval) { await self.housekeeping() } }
@@ -120,21 +136,27 @@ public final class JobRunner: Service, Sendable {
             for await _ in wakes {
                 if Task.isCancelled || state.withLock({ $0.stopping }) { break }
                 while true {
-                    let free = settings.concurrency - state.withLock { $0.inFlight.count }
+                    // Claim a batch whenever fewer jobs are in hand than can run at once (a job waiting only for its
+                    // batched ack does not count: the next claim overlaps the ack).
+                    let free = settings.concurrency - state.withLock { $0.inFlight.count - $0.awaitingAck }
                     guard free > 0, !state.withLock({ $0.stopping }) else { break }
                     let claimed: [ClaimedJob]
                     do {
-                        claimed = try await jobs.claim(worker: settings.worker, limit: free, lease: settings.lease, kinds: settings.kinds,
-                                                       logger: logger)
+                        claimed = try await jobs.claim(worker: settings.worker, limit: max(free, settings.batchSize), lease: settings.lease,
+                                                       kinds: settings.kinds, logger: logger)
                     } catch {
                         logger.warning("claiming jobs failed; retrying at the next wake", metadata: ["error": "\(String(reflecting: error))"])
                         break
                     }
                     if claimed.isEmpty { break }
-                    state.withLock { $0.inFlight.formUnion(claimed.map(\.id)) }
+                    state.withLock { $0.inFlight.formUnion(claimed.map(\.key)) }
                     for job in claimed {
                         metrics?.claimed(job.kind)
-                        running.addTask { await self.execute(job) }
+                        running.addTask {
+                            guard await self.slots.acquire() else { return }   // cancelled while waiting: released below
+                            defer { self.slots.release() }
+                            await self.execute(job)
+                        }
                     }
                 }
             }
@@ -145,10 +167,11 @@ public final class JobRunner: Service, Sendable {
             }
             running.cancelAll()
         }
+        await flushAcks()
         let unfinished = Array(state.withLock { $0.inFlight })
         if !unfinished.isEmpty {
             let released = (try? await jobs.release(worker: settings.worker, jobs: unfinished, logger: logger)) ?? 0
-            logger.warning("released unfinished jobs at shutdown", metadata: ["jobs": "\(unfinished)", "released": "\(released)"])
+            logger.warning("released unfinished jobs at shutdown", metadata: ["jobs": "\(unfinished.map(\.id))", "released": "\(released)"])
         }
     }
 
@@ -165,19 +188,65 @@ public final class JobRunner: Service, Sendable {
             }
             let context = JobContext(job: job, database: database, runner: jobs, worker: settings.worker, logger: logger)
             try await handler.run(job, context: context)
-            if !context.isFinished { _ = try await context.finish { _ in () } }
-            metrics?.succeeded(job.kind)
-            state.withLock { _ = $0.inFlight.remove(job.id) }
+            if context.isFinished {
+                metrics?.succeeded(job.kind)
+                state.withLock { _ = $0.inFlight.remove(job.key) }
+            } else {
+                // Nothing of the handler's own to commit with it: acknowledged in the next batch.
+                state.withLock { state in
+                    state.acks.append((job.key, job.kind))
+                    state.awaitingAck += 1
+                }
+                ackSignal.yield()
+                return
+            }
         } catch where Task.isCancelled {
             return   // shutting down: left in flight, released by the claim loop
         } catch let lost as LeaseLost {
             logger.warning("lost the job's lease before finishing; its effects were rolled back", metadata: ["job": "\(lost.jobID)"])
-            state.withLock { _ = $0.inFlight.remove(job.id) }
+            state.withLock { _ = $0.inFlight.remove(job.key) }
         } catch {
             await recordFailure(job, error: error, logger: logger)
-            state.withLock { _ = $0.inFlight.remove(job.id) }
+            state.withLock { _ = $0.inFlight.remove(job.key) }
         }
         wake.yield()   // a slot is free
+    }
+
+    /// Flushes batched acks whenever some are waiting: one statement for all of them, so a burst of quick jobs
+    /// costs a few commits, not one each (acks pile up while the previous flush runs, like a group commit).
+    private func acknowledge() async {
+        for await _ in acksReady {
+            await flushAcks()
+        }
+    }
+
+    private func flushAcks() async {
+        while true {
+            let batch = state.withLock { state in
+                defer { state.acks.removeAll(keepingCapacity: true) }
+                return state.acks
+            }
+            if batch.isEmpty { return }
+            do {
+                let done = try await jobs.complete(jobs: batch.map(\.key), worker: settings.worker, logger: logger)
+                for (key, kind) in batch where done.contains(key.id) { metrics?.succeeded(kind) }
+                if done.count < batch.count {
+                    logger.warning("lost the lease of jobs before their ack; they run again",
+                                   metadata: ["jobs": "\(batch.map(\.key.id).filter { !done.contains($0) })"])
+                }
+                state.withLock { state in
+                    for (key, _) in batch { state.inFlight.remove(key) }
+                    state.awaitingAck -= batch.count
+                }
+                wake.yield()   // slots are free
+            } catch {
+                // Put them back and try again shortly; if this runner dies first, their leases expire and they rerun.
+                state.withLock { $0.acks.insert(contentsOf: batch, at: 0) }
+                logger.warning("acknowledging jobs failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                if Task.isCancelled { return }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
     private func recordFailure(_ job: ClaimedJob, error: any Error, logger: Logger) async {
