@@ -20,6 +20,7 @@ struct QueueBench: AsyncParsableCommand {
     @Option(help: "Seconds of measured throughput.") var duration = 20
     @Option(help: "Concurrent jobs in the runner.") var consumers = 5
     @Option(help: "Jobs per enqueue transaction.") var batch = 10
+    @Option(help: "Jobs the runner claims per statement (STOCKYARD_JOB_CLAIM_BATCH's default).") var claimBatch = StockyardConfig.JobsConfig().claimBatch
     @Option(help: "Jobs per second for the latency measurement.") var latencyRate = 50
     @Option(help: "Seconds of the latency measurement.") var latencyDuration = 10
     @Option(help: "The pgbench peer's jobs/s, measured by ops/bench in this run.") var pgbenchJobsPerS: Double?
@@ -39,7 +40,7 @@ struct QueueBench: AsyncParsableCommand {
         // Latency first, on an empty queue: the throughput run leaves a backlog behind.
         let latency = try await measureLatency(company: company, url: appURL, logger: logger)
         let throughput = try await measureThroughput(company: company, url: appURL, logger: logger)
-        let report = QueueBenchReport(consumers: consumers, batch: batch, duration: duration, latencyRate: latencyRate,
+        let report = QueueBenchReport(consumers: consumers, batch: batch, claimBatch: claimBatch, duration: duration, latencyRate: latencyRate,
                                       stockyard: throughput, latencyP50: latency.p50, latencyP99: latency.p99,
                                       pgbench: pgbenchJobsPerS, pgqueuer: pgqueuerJobsPerS)
         print(json ? report.json() : report.table())
@@ -51,7 +52,7 @@ struct QueueBench: AsyncParsableCommand {
         var handlers = JobHandlers()
         handlers.register(Self.kind, ClosureJobHandler { _, _ in done.add(1, ordering: .relaxed) })
         return try await Database.withPool(url: url, poolSize: consumers + 2, logger: logger) { pool in
-            let runner = JobRunner(settings: .init(concurrency: consumers, kinds: [Self.kind]), database: pool, listenURL: url,
+            let runner = JobRunner(settings: .init(concurrency: consumers, batchSize: claimBatch, kinds: [Self.kind]), database: pool, listenURL: url,
                                    handlers: handlers, metrics: nil, logger: logger)
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await runner.run() }
@@ -119,6 +120,7 @@ struct QueueBench: AsyncParsableCommand {
 struct QueueBenchReport {
     let consumers: Int
     let batch: Int
+    let claimBatch: Int
     let duration: Int
     let latencyRate: Int
     let stockyard: Double
@@ -151,8 +153,8 @@ struct QueueBenchReport {
         rows.append(["Stockyard", "enqueue→start p50", Format.number(latencyP50, decimals: 2) + " ms", "≤ 2 ms", verdict(latencyP50 <= 2)])
         rows.append(["Stockyard", "enqueue→start p99", Format.number(latencyP99, decimals: 2) + " ms", "≤ 10 ms", verdict(latencyP99 <= 10)])
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        var lines = ["stockyard-bench queue: no-op jobs, 1 producer in batches of \(batch), \(consumers) consumers, \(duration) s; " +
-                     "latency at \(latencyRate) jobs/s", ""]
+        var lines = ["stockyard-bench queue: no-op jobs, 1 producer in batches of \(batch), \(consumers) consumers " +
+                     "(claims of \(claimBatch)), \(duration) s; latency at \(latencyRate) jobs/s; peers in the same run", ""]
         for row in rows {
             lines.append(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
         }

@@ -30,7 +30,7 @@ public final class JobRunner: Service, Sendable {
         /// Claim only these kinds (nil: every kind; a kind without a handler then goes dead).
         public var kinds: [String]?
 
-        public init(worker: String = JobRunner.defaultWorkerName(), concurrency: Int = 5, batchSize: Int = 10,
+        public init(worker: String = JobRunner.defaultWorkerName(), concurrency: Int = 5, batchSize: Int = 25,
                     pollInterval: Duration = .seconds(2),
                     lease: Duration = .seconds(30), retry: RetryPolicy = RetryPolicy(), retention: Duration = .seconds(86_400),
                     shutdownGrace: Duration = .seconds(10), housekeepingInterval: Duration = .seconds(15), kinds: [String]? = nil) {
@@ -47,7 +47,8 @@ public final class JobRunner: Service, Sendable {
         }
 
         public init(_ config: StockyardConfig.JobsConfig, worker: String = JobRunner.defaultWorkerName()) {
-            self.init(worker: worker, concurrency: config.concurrency, pollInterval: .milliseconds(config.pollMilliseconds),
+            self.init(worker: worker, concurrency: config.concurrency, batchSize: config.claimBatch,
+                      pollInterval: .milliseconds(config.pollMilliseconds),
                       lease: .seconds(config.leaseSeconds),
                       retry: RetryPolicy(base: .milliseconds(config.retryBaseMilliseconds), cap: .seconds(config.retryCapSeconds)),
                       retention: .seconds(config.retentionHours * 3600), shutdownGrace: .seconds(config.shutdownSeconds),
