@@ -39,7 +39,7 @@ struct StockCatalog: Sendable {
             return ids
         }
         // Settle the bulk insert (visibility map, statistics) so the measurement does not pay for it.
-        try await owner.withConnection { connection in
+        _ = try await owner.withConnection { connection in
             try await connection.query("VACUUM (ANALYZE) stockyard.stock_quants, stockyard.products, stockyard.stock_locations",
                                        logger: logger)
         }

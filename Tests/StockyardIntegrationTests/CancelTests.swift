@@ -68,4 +68,25 @@ import Testing
             try await expectQuantsMatchHistory(company: company.id, environment: environment)
         }
     }
+
+    @Test func cancellingTheFirstStepOfAThreeStepChainCancelsTheWholeChain() async throws {
+        let environment = try await TestEnvironment.get()
+        try await withAPI { client in
+            let company = try await environment.makeCompany()
+            let wh = try await client.send(.post, "/v1/warehouses", token: company.token,
+                                           json: #"{"name":"Main","code":"WH","delivery_steps":"pick_pack_ship"}"#).decode(Warehouse.self)
+            let product = try await client.send(.post, "/v1/products", token: company.token, json: #"{"name":"Widget"}"#).decode(Product.self)
+            let chain = try await client.send(.post, "/v1/procurements", token: company.token,
+                                              json: #"{"product_id":\#(product.id),"quantity":2,"warehouse_id":\#(wh.id)}"#)
+                .decode(ProcurementRepository.Result.self)
+            #expect(chain.pickings.count == 3)
+            let cancelled = try await client.send(.post, "/v1/pickings/\(chain.pickings[0].id)/cancel", token: company.token)
+            #expect(cancelled.status == .ok)
+            for picking in chain.pickings.dropFirst() {
+                let now = try await client.send(.get, "/v1/pickings/\(picking.id)", token: company.token).decode(Picking.self)
+                #expect(now.state == .cancel, "\(picking.name) is fed only by the cancelled pick, through the chain")
+            }
+            try await expectQuantsMatchHistory(company: company.id, environment: environment)
+        }
+    }
 }

@@ -53,6 +53,6 @@ extension PickingRepository {
             RETURNING picking_id
             """, logger: logger).collect().compactMap { try $0.decode(Int64?.self) }
         for picking in Set(pickings) { try await recomputeState(picking, company: company, on: connection, logger: logger) }
-        try await cancelStarvedDestinations(company: company, on: connection, logger: logger)
+        try await cancelStarvedDestinations(of: moves, company: company, on: connection, logger: logger)
     }
 }

@@ -50,7 +50,9 @@ extension PickingRepository {
                 if step.picked > 0 { doneMoves.append(step.move) }
                 try await apply(step, backorder: backorderID, picking: id, company: company, on: connection, logger: logger)
             }
-            if !plan.backorder { try await cancelStarvedDestinations(company: company, on: connection, logger: logger) }
+            if !plan.backorder {
+                try await cancelStarvedDestinations(of: plan.steps.map(\.move), company: company, on: connection, logger: logger)
+            }
             try await recomputeState(id, company: company, on: connection, logger: logger)
             if let backorderID {
                 try await recomputeState(backorderID, company: company, on: connection, logger: logger)

@@ -124,19 +124,28 @@ extension PickingRepository {
         }
     }
 
-    /// Without a backorder, a destination move whose origins are all cancelled would get nothing: cancel it.
-    func cancelStarvedDestinations(company: Int64, on connection: PostgresConnection, logger: Logger) async throws {
-        let pickings = try await connection.query("""
-            UPDATE stockyard.stock_moves d SET state = 'cancel'
-            WHERE d.company_id = \(company) AND d.state IN ('waiting', 'confirmed')
-              AND EXISTS (SELECT FROM stockyard.stock_move_move_rel r WHERE r.company_id = d.company_id AND r.move_dest_id = d.id)
-              AND NOT EXISTS (
-                  SELECT FROM stockyard.stock_move_move_rel r
-                  JOIN stockyard.stock_moves o ON o.company_id = r.company_id AND o.id = r.move_orig_id
-                  WHERE r.company_id = d.company_id AND r.move_dest_id = d.id AND o.state <> 'cancel')
-            RETURNING d.picking_id
-            """, logger: logger).collect().compactMap { try $0.decode(Int64?.self) }
-        for picking in Set(pickings) { try await recomputeState(picking, company: company, on: connection, logger: logger) }
+    /// A destination move of `origins` whose origins are now all cancelled would get nothing: cancel it, and so on
+    /// down the chain. Only the destinations of `origins` are looked at, so the cost follows the chain, not the
+    /// company's history.
+    func cancelStarvedDestinations(of origins: [Int64], company: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        var origins = origins
+        var pickings: Set<Int64> = []
+        while !origins.isEmpty {
+            let cancelled = try await connection.query("""
+                UPDATE stockyard.stock_moves d SET state = 'cancel'
+                WHERE d.company_id = \(company) AND d.state IN ('waiting', 'confirmed')
+                  AND d.id IN (SELECT r.move_dest_id FROM stockyard.stock_move_move_rel r
+                               WHERE r.company_id = \(company) AND r.move_orig_id = ANY(\(origins)))
+                  AND NOT EXISTS (
+                      SELECT FROM stockyard.stock_move_move_rel r
+                      JOIN stockyard.stock_moves o ON o.company_id = r.company_id AND o.id = r.move_orig_id
+                      WHERE r.company_id = d.company_id AND r.move_dest_id = d.id AND o.state <> 'cancel')
+                RETURNING d.id, d.picking_id
+                """, logger: logger).collect().map { try $0.decode((Int64, Int64?).self) }
+            pickings.formUnion(cancelled.compactMap(\.1))
+            origins = cancelled.map(\.0)
+        }
+        for picking in pickings.sorted() { try await recomputeState(picking, company: company, on: connection, logger: logger) }
     }
 
     /// The destination moves of what was just done can now reserve what arrived: reserve their transfers.
