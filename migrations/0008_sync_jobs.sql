@@ -76,8 +76,6 @@ CREATE FUNCTION stockyard.claim_jobs(p_worker text, p_batch integer, p_lease int
 RETURNS TABLE (company_id bigint, id bigint, kind text, payload jsonb, attempts integer, max_attempts integer,
                run_at timestamptz, created_at timestamptz)
 LANGUAGE sql SECURITY DEFINER SET search_path = stockyard, pg_temp AS $$
-    -- The claim commits asynchronously: if a crash loses it, the job is simply pending again (decisions D14).
-    SELECT set_config('synchronous_commit', 'off', true);
     WITH candidates AS (
         SELECT c.company_id, c.id, c.priority, c.run_at FROM stockyard.sync_jobs c
         WHERE c.state IN ('pending', 'failed') AND c.run_at <= now() AND (p_kinds IS NULL OR c.kind = ANY(p_kinds))
@@ -193,8 +191,6 @@ GRANT EXECUTE ON FUNCTION stockyard.sync_job_depth() TO stockyard_app;
 -- it (the runner batches these acks). Returns the ids it marked; a job whose lease was lost is not among them.
 CREATE FUNCTION stockyard.complete_jobs(p_worker text, p_companies bigint[], p_ids bigint[]) RETURNS SETOF bigint
 LANGUAGE sql SECURITY DEFINER SET search_path = stockyard, pg_temp AS $$
-    -- Committed asynchronously: a crash that loses the ack leaves the job running; its lease expires and it reruns.
-    SELECT set_config('synchronous_commit', 'off', true);
     UPDATE stockyard.sync_jobs j
     SET state = 'done', finished_at = now(), locked_until = NULL, locked_by = NULL, last_error = NULL, last_error_type = NULL
     FROM unnest(p_companies, p_ids) AS k(company_id, id)
