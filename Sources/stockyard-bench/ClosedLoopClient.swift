@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import StockyardCore
 
 /// The bench's own load generator, used when wrk is not installed: `connections` keep-alive connections, each
 /// sending its next request as soon as the previous response has ended (a closed loop, as wrk does). It keeps every
@@ -38,7 +39,7 @@ struct ClosedLoopClient: LoadGenerator {
         var total = ConnectionTally()
         for tally in tallies { total.merge(tally) }
         let end = total.lastCompletion ?? clock.now
-        let elapsed = Self.seconds(start.duration(to: end))
+        let elapsed = start.duration(to: end).inSeconds
         let sorted = total.latencies.sorted()
         return LoadMeasurement(
             tool: name, connections: connections, seconds: elapsed, requests: sorted.count,
@@ -79,11 +80,6 @@ struct ClosedLoopClient: LoadGenerator {
     static func nanoseconds(_ duration: Duration) -> UInt64 {
         let (seconds, attoseconds) = duration.components
         return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
 

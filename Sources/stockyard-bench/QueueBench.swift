@@ -69,7 +69,7 @@ struct QueueBench: AsyncParsableCommand {
                 try await Task.sleep(for: .seconds(duration))
                 let end = (ContinuousClock.now, done.load(ordering: .relaxed))
                 group.cancelAll()
-                return Double(end.1 - start.1) / ContinuousClock.seconds(start.0.duration(to: end.0))
+                return Double(end.1 - start.1) / start.0.duration(to: end.0).inSeconds
             }
         }
     }
@@ -110,7 +110,7 @@ struct QueueBench: AsyncParsableCommand {
         }
         let commits = committed.withLock { $0 }
         let latencies = started.withLock { $0 }.compactMap { id, start in
-            commits[id].map { max(0, ContinuousClock.seconds($0.duration(to: start)) * 1000) }
+            commits[id].map { max(0, $0.duration(to: start).inSeconds * 1000) }
         }.sorted()
         return (Percentile.of(latencies, 0.5) ?? .nan, Percentile.of(latencies, 0.99) ?? .nan)
     }

@@ -46,7 +46,7 @@ struct StockBench: AsyncParsableCommand, ClientThreading {
                 progress("seeding \(size) products × \(locations) bins")
                 let seedStart = ContinuousClock.now
                 let catalog = try await StockCatalog.seed(products: size, locations: locations, owner: owner, logger: logger)
-                let seedSeconds = ContinuousClock.seconds(seedStart.duration(to: .now))
+                let seedSeconds = seedStart.duration(to: .now).inSeconds
                 progress("seeded in \(Format.number(seedSeconds, decimals: 1)) s; \(warmup) s warm-up + \(duration) s with \(clients) clients")
                 _ = try await TransferLoad.run(catalog, endpoint: endpoint, clients: clients, seconds: warmup)
                 let measured = try await TransferLoad.run(catalog, endpoint: endpoint, clients: clients, seconds: duration)
@@ -63,13 +63,6 @@ struct StockBench: AsyncParsableCommand, ClientThreading {
 
     private func progress(_ message: String) {
         FileHandle.standardError.write(Data("stockyard-bench stock: \(message)\n".utf8))
-    }
-}
-
-extension ContinuousClock {
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
 
@@ -109,7 +102,7 @@ enum TransferLoad {
                 total.reserveValidateLatencies += part.reserveValidateLatencies
             }
         }
-        total.seconds = ContinuousClock.seconds(start.duration(to: clock.now))
+        total.seconds = start.duration(to: clock.now).inSeconds
         return total
     }
 

@@ -16,7 +16,7 @@ public struct JobRunnerRepository: Sendable {
         try await database.withConnection { connection in
             let rows = try await connection.query("""
                 SELECT company_id, id, kind, payload::text, attempts, max_attempts, run_at, created_at
-                FROM stockyard.claim_jobs(\(worker), \(limit)::int, make_interval(secs => \(lease.seconds)), \(kinds)::text[])
+                FROM stockyard.claim_jobs(\(worker), \(limit)::int, make_interval(secs => \(lease.inSeconds)), \(kinds)::text[])
                 """, logger: logger)
             var jobs: [ClaimedJob] = []
             for try await row in rows {
@@ -73,7 +73,7 @@ public struct JobRunnerRepository: Sendable {
         return try await database.withConnection { connection in
             try await connection.query("""
                 SELECT stockyard.renew_job_leases(\(worker), \(jobs.map(\.companyID)), \(jobs.map(\.id)),
-                                                  make_interval(secs => \(lease.seconds)))
+                                                  make_interval(secs => \(lease.inSeconds)))
                 """, logger: logger).collect()[0].decode(Int.self)
         }
     }
@@ -102,7 +102,7 @@ public struct JobRunnerRepository: Sendable {
     public func purgeDone(olderThan retention: Duration, limit: Int, logger: Logger) async throws -> Int {
         try await database.withConnection { connection in
             try await connection.query(
-                "SELECT stockyard.purge_done_jobs(make_interval(secs => \(retention.seconds)), \(limit)::int)", logger: logger
+                "SELECT stockyard.purge_done_jobs(make_interval(secs => \(retention.inSeconds)), \(limit)::int)", logger: logger
             ).collect()[0].decode(Int.self)
         }
     }
@@ -128,12 +128,4 @@ public struct JobKey: Sendable, Hashable {
 /// The job is no longer leased to this runner (its lease expired and it was reclaimed): its effects must not commit.
 public struct LeaseLost: Error, Sendable {
     public let jobID: Int64
-}
-
-extension Duration {
-    /// Whole and fractional seconds, for `make_interval(secs => …)`.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
 }

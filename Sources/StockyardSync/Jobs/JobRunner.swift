@@ -259,7 +259,7 @@ public final class JobRunner: Service, Sendable {
         default: (String(describing: error), String(reflecting: type(of: error)), nil, false)
         }
         let retryAt: Date? = permanent || job.attempt >= job.maxAttempts ? nil
-            : Date().addingTimeInterval((retryAfter ?? settings.retry.delay(afterAttempts: job.attempt)).timeInterval)
+            : Date().addingTimeInterval((retryAfter ?? settings.retry.delay(afterAttempts: job.attempt)).inSeconds)
         if retryAt == nil {
             metrics?.dead(job.kind)
             logger.error("job is dead", metadata: ["attempt": "\(job.attempt)", "error": "\(message)"])
@@ -335,12 +335,5 @@ public final class JobRunner: Service, Sendable {
             if Task.isCancelled { return }
             await body()
         }
-    }
-}
-
-extension Duration {
-    var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
