@@ -124,6 +124,7 @@ let package = Package(
                 "StockyardSync",
                 "StorefrontSimulator",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -37,12 +37,11 @@ public struct APIDependencies: Sendable {
 /// With `worker`, the same process also runs a job runner (`stockyard serve`; `--no-worker` leaves jobs to
 /// `stockyard worker` processes).
 public func buildApplication(config: StockyardConfig, worker: Bool = true, logger: Logger) throws -> some ApplicationProtocol {
-    let client = Database.makeClient(url: config.databaseURL, poolSize: config.databasePoolSize, logger: logger)
     let dependencies = APIDependencies(
-        config: config, database: Database(client: client, poolSize: config.databasePoolSize),
+        config: config, database: Database(url: config.databaseURL, poolSize: config.databasePoolSize, logger: logger),
         registry: PrometheusCollectorRegistry(),
         expectedMigrations: try Migrator.loadFiles(directory: config.migrationsDirectory))
-    var services: [any Service] = [client] + dependencies.services(logger: logger)
+    var services: [any Service] = [dependencies.database.pool] + dependencies.services(logger: logger)
     if worker {
         services.append(JobRunner(settings: .init(config.jobs), database: dependencies.database, listenURL: config.databaseURL,
                                   handlers: .standard, metrics: JobRunnerMetrics(registry: dependencies.registry), logger: logger))

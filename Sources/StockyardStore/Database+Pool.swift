@@ -8,11 +8,11 @@ extension Database {
     public static func withPool<T: Sendable>(
         url: DatabaseURL, poolSize: Int, logger: Logger, _ body: (Database) async throws -> T
     ) async throws -> T {
-        let client = makeClient(url: url, poolSize: poolSize, logger: logger)
+        let database = Database(url: url, poolSize: poolSize, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            group.addTask { try await database.pool.run() }
             defer { group.cancelAll() }
-            return try await body(Database(client: client, poolSize: poolSize))
+            return try await body(database)
         }
     }
 }

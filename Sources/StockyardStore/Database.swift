@@ -5,26 +5,19 @@ import Synchronization
 
 /// The Postgres pool and the one place that sets the tenant of a transaction.
 public struct Database: Sendable {
-    public let client: PostgresClient
-    public let poolSize: Int
+    /// The connections; run it (as a service, or `run()`) before use.
+    public let pool: ConnectionPool
+    public var poolSize: Int { pool.size }
     let usage: PoolUsage
 
-    public init(client: PostgresClient, poolSize: Int) {
-        self.client = client
-        self.poolSize = poolSize
+    public init(pool: ConnectionPool) {
+        self.pool = pool
         self.usage = PoolUsage()
     }
 
-    /// A pool for `url`; run it (`client.run()`, or as a service) before use.
-    public static func makeClient(url: DatabaseURL, poolSize: Int, logger: Logger) -> PostgresClient {
-        var configuration = url.clientConfiguration
-        // The pool keeps all its connections open and sends no keep-alive pings: PostgresNIO schedules idle and
-        // keep-alive timers each time a connection goes idle, and under load those retained ~1.4 KB per request
-        // (RSS 38 → 160 MB in 40 s of ops/bench). A dead connection fails its next query and is replaced.
-        configuration.options.maximumConnections = poolSize
-        configuration.options.minimumConnections = poolSize
-        configuration.options.keepAliveBehavior = nil
-        return PostgresClient(configuration: configuration, eventLoopGroup: SpreadingEventLoopGroup(), backgroundLogger: logger)
+    /// A database on a new pool of `poolSize` connections to `url`; run `pool` before use.
+    public init(url: DatabaseURL, poolSize: Int, logger: Logger) {
+        self.init(pool: ConnectionPool(url: url, size: poolSize, logger: logger))
     }
 
     /// The transaction this task is inside, so that a nested `withCompany` joins it (see `withCompany`).
@@ -98,7 +91,7 @@ public struct Database: Sendable {
         usage.waiting.add(1, ordering: .relaxed)
         var leased = false
         defer { if !leased { usage.waiting.subtract(1, ordering: .relaxed) } }
-        return try await client.withConnection { connection in
+        return try await pool.withConnection { connection in
             usage.waiting.subtract(1, ordering: .relaxed)
             leased = true
             usage.inUse.add(1, ordering: .relaxed)

@@ -37,11 +37,10 @@ struct StockBench: AsyncParsableCommand, ClientThreading {
         var logger = Logger(label: "stockyard.bench")
         logger.logLevel = .warning
         let url = try DatabaseURL(parsing: ownerDatabaseURL)
-        let client = Database.makeClient(url: url, poolSize: 2, logger: logger)
-        let owner = Database(client: client, poolSize: 2)
+        let owner = Database(url: url, poolSize: 2, logger: logger)
         var results: [StockRunResult] = []
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await client.run() }
+            group.addTask { try await owner.pool.run() }
             for size in sizes {
                 progress("seeding \(size) products × \(locations) bins")
                 let seedStart = ContinuousClock.now

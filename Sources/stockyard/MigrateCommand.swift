@@ -15,7 +15,7 @@ struct Migrate: AsyncParsableCommand {
         let config = try loadConfig()
         let files = try Migrator.loadFiles(directory: config.migrationsDirectory)
         let applied = try await withOwnerDatabase(config) { database in
-            try await Migrator(client: database.client, logger: Logger(label: "stockyard.migrate")).migrate(files)
+            try await Migrator(database: database, logger: Logger(label: "stockyard.migrate")).migrate(files)
         }
         let names = applied.map { "\($0.version)_\($0.name)" }
         try output(Result(applied: names), json: options.json) {

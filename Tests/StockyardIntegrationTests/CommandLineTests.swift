@@ -6,7 +6,7 @@ import Testing
 @Suite struct CommandLineTests {
     @Test func twoConcurrentMigrateProcessesEndInOneConsistentSchema() async throws {
         try await withScratchDatabase { client, environment in
-            let name = try await client.query("SELECT current_database()").collect().first!.decode(String.self)
+            let name = try await client.collect("SELECT current_database()").first!.decode(String.self)
             let owner = environment.ownerURL.with(database: name)
             let environmentVariables = [
                 "STOCKYARD_OWNER_DATABASE_URL": url(owner),

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -326,7 +327,7 @@ import Testing
 }
 
 /// A real `stockyard worker` process killed with SIGKILL in the middle of a job: the job runs again once its
-/// lease expires, and the lost attempt counts.
+/// lease expires, and the lost attempt counts. While it runs, the worker serves its metrics.
 @Suite struct KilledWorkerTests {
     @Test func aJobWhoseWorkerProcessWasKilledRunsAgainAfterItsLease() async throws {
         let environment = try await TestEnvironment.get()
@@ -336,19 +337,26 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: executable.path), "build the stockyard executable first")
 
         let id = try await environment.enqueue("drill.sleep", company: company.id, payload: .object(["seconds": .number(120)]))
+        let metricsPort = Int.random(in: 20_000...30_000)
         let worker = Process()
         worker.executableURL = executable
         worker.arguments = ["worker"]
         worker.environment = ProcessInfo.processInfo.environment.merging([
             "STOCKYARD_DATABASE_URL": "postgres://\(environment.appURL.username):\(environment.appURL.password ?? "")@\(environment.appURL.host):\(environment.appURL.port)/\(environment.appURL.database)",
             "STOCKYARD_JOB_KINDS": "drill.sleep", "STOCKYARD_JOB_LEASE_SECONDS": "2", "STOCKYARD_JOB_CONCURRENCY": "1",
-            "STOCKYARD_LOG_LEVEL": "error",
+            "STOCKYARD_LOG_LEVEL": "error", "STOCKYARD_WORKER_METRICS_PORT": "\(metricsPort)",
         ]) { $1 }
         worker.standardOutput = FileHandle.nullDevice
         worker.standardError = FileHandle.nullDevice
         try worker.run()
         defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
         try await waitUntil(timeout: .seconds(20)) { try await environment.job(id, company: company.id)?.state == .running }
+        let metrics = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/metrics"),
+                                                          timeout: .seconds(5))
+        let exposition = String(buffer: try await metrics.body.collect(upTo: 1 << 20))
+        #expect(metrics.status == .ok)
+        #expect(exposition.contains(#"stockyard_jobs_claimed_total{kind="drill.sleep"} 1"#), "\(exposition)")
+        #expect(exposition.contains("stockyard_db_pool_connections_max"))
         kill(worker.processIdentifier, SIGKILL)
         worker.waitUntilExit()
         #expect(try await environment.job(id, company: company.id)?.state == .running, "left running: nobody released it")

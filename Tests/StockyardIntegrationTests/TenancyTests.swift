@@ -10,7 +10,7 @@ import Testing
     /// A future table with a company_id column cannot forget row-level security.
     @Test func everyTableWithACompanyColumnHasForcedRowLevelSecurityAndAPolicy() async throws {
         let environment = try await TestEnvironment.get()
-        let rows = try await environment.owner.client.query("""
+        let rows = try await environment.owner.collect("""
             SELECT n.nspname || '.' || c.relname, c.relrowsecurity, c.relforcerowsecurity,
                    (SELECT count(*)::int FROM pg_policies p WHERE p.schemaname = n.nspname AND p.tablename = c.relname)
             FROM pg_class c
@@ -18,7 +18,7 @@ import Testing
             WHERE c.relkind IN ('r', 'p')
               AND n.nspname NOT IN ('pg_catalog', 'information_schema')
               AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'company_id' AND NOT a.attisdropped)
-            """).collect()
+            """)
         var checked: [String] = []
         for row in rows {
             let (table, enabled, forced, policies) = try row.decode((String, Bool, Bool, Int).self)
@@ -30,10 +30,10 @@ import Testing
         #expect(checked.contains("stockyard.api_tokens") && checked.contains("stockyard.shops"), "the walk found \(checked)")
 
         // And each policy is the tenant policy: permissive, for every command, both sides on current_company().
-        let policies = try await environment.owner.client.query("""
+        let policies = try await environment.owner.collect("""
             SELECT schemaname || '.' || tablename, permissive, cmd, coalesce(qual, ''), coalesce(with_check, '')
             FROM pg_policies WHERE schemaname = 'stockyard'
-            """).collect()
+            """)
         #expect(policies.count >= checked.count + 1, "companies has its own policy")
         for row in policies {
             let (table, permissive, command, using, check) = try row.decode((String, String, String, String, String).self)
@@ -44,11 +44,11 @@ import Testing
 
     @Test func theAppRoleIsNeitherOwnerNorSuperuserNorBypassesRLS() async throws {
         let environment = try await TestEnvironment.get()
-        let row = try await environment.app.client.query("""
+        let row = try await environment.app.collect("""
             SELECT r.rolsuper, r.rolbypassrls,
                    EXISTS (SELECT FROM pg_tables WHERE schemaname = 'stockyard' AND tableowner = current_user)
             FROM pg_roles r WHERE r.rolname = current_user
-            """).collect().first!
+            """).first!
         let (superuser, bypass, ownsTables) = try row.decode((Bool, Bool, Bool).self)
         #expect(!superuser && !bypass && !ownsTables)
     }
@@ -119,8 +119,7 @@ import Testing
         let environment = try await TestEnvironment.get()
         let a = try await environment.makeCompany()
         // A pool of one connection: the next transaction gets the very connection A's just used.
-        let after = try await TestEnvironment.withClient(environment.appURL, poolSize: 1, logger: environment.logger) { client in
-            let single = Database(client: client, poolSize: 1)
+        let after = try await Database.withPool(url: environment.appURL, poolSize: 1, logger: environment.logger) { single in
             try await single.withCompany(a.id, logger: environment.logger) { _ in }
             return try await single.withTransaction(logger: environment.logger) { connection in
                 try await connection.rows("SELECT coalesce(current_setting('app.company_id', true), '')").collect().first!.decode(String.self)
@@ -147,11 +146,11 @@ import Testing
 
     @Test func tokenResolutionIsASecurityDefinerFunctionTheAppMayOnlyExecute() async throws {
         let environment = try await TestEnvironment.get()
-        let row = try await environment.owner.client.query("""
+        let row = try await environment.owner.collect("""
             SELECT p.prosecdef, pg_get_userbyid(p.proowner),
                    has_function_privilege('stockyard_app', p.oid, 'EXECUTE'), has_function_privilege('public', p.oid, 'EXECUTE')
             FROM pg_proc p WHERE p.oid = 'stockyard.resolve_api_token(bytea)'::regprocedure
-            """).collect().first!
+            """).first!
         let (definer, owner, appMay, publicMay) = try row.decode((Bool, String, Bool, Bool).self)
         #expect(definer && owner == "stockyard_owner" && appMay && !publicMay)
     }

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import PostgresNIO
 import StockyardCore
+import StockyardStore
 
 /// RFC 9457 problem details, the body of every error response.
 struct Problem: Codable, Sendable {
@@ -50,6 +51,9 @@ struct Problem: Codable, Sendable {
                 let detail = (error as? HTTPError)?.body
                 return (Problem(slug: "http-\(status.code)", title: status.reasonPhrase, status: status, detail: detail), status)
             }
+        case is ConnectionPool.ShutDown:
+            return (Problem(slug: "unavailable", title: "Service unavailable", status: .serviceUnavailable,
+                            detail: "the server is shutting down; retry later"), .serviceUnavailable)
         case let psql as PSQLError:
             // No server answer: the database is away. A data exception (class 22) or a CHECK violation is a value
             // the repositories did not catch, so the client's. Anything else is a bug.

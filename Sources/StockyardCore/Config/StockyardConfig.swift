@@ -43,6 +43,9 @@ public struct StockyardConfig: Sendable, Equatable {
         public var shutdownSeconds = 10
         /// `STOCKYARD_JOB_KINDS`: comma-separated kinds this process's runner claims (a dedicated worker); unset: all.
         public var kinds: [String]?
+        /// `STOCKYARD_WORKER_METRICS_PORT`: where `stockyard worker` serves `/metrics` and `/health` (on
+        /// `STOCKYARD_HTTP_HOST`; 0 picks a free port). `serve` exports the same metrics on its API port.
+        public var workerMetricsPort = 8081
 
         public init() {}
     }
@@ -118,6 +121,7 @@ public struct StockyardConfig: Sendable, Equatable {
         config.jobs.retryCapSeconds = try integer("STOCKYARD_JOB_RETRY_CAP_SECONDS", in: 1...604_800) ?? config.jobs.retryCapSeconds
         config.jobs.retentionHours = try integer("STOCKYARD_JOB_RETENTION_HOURS", in: 0...87_600) ?? config.jobs.retentionHours
         config.jobs.shutdownSeconds = try integer("STOCKYARD_JOB_SHUTDOWN_SECONDS", in: 0...3_600) ?? config.jobs.shutdownSeconds
+        config.jobs.workerMetricsPort = try integer("STOCKYARD_WORKER_METRICS_PORT", in: 0...65535) ?? config.jobs.workerMetricsPort
         if let kinds = value("STOCKYARD_JOB_KINDS") {
             let list = kinds.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
             guard !list.isEmpty else { throw .invalid(key: "STOCKYARD_JOB_KINDS", value: kinds, reason: "expected comma-separated job kinds") }
@@ -147,6 +151,7 @@ public struct StockyardConfig: Sendable, Equatable {
             "STOCKYARD_JOB_RETENTION_HOURS": String(jobs.retentionHours),
             "STOCKYARD_JOB_SHUTDOWN_SECONDS": String(jobs.shutdownSeconds),
             "STOCKYARD_JOB_KINDS": jobs.kinds?.joined(separator: ",") ?? "(all)",
+            "STOCKYARD_WORKER_METRICS_PORT": String(jobs.workerMetricsPort),
         ]
     }
 }

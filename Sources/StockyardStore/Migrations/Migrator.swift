@@ -9,11 +9,11 @@ public struct Migrator: Sendable {
     /// Arbitrary, fixed: every `migrate` process takes the same session-level advisory lock.
     public static let advisoryLockKey: Int64 = 0x5354_4f43_4b59_4152   // "STOCKYAR"
 
-    let client: PostgresClient
+    let database: Database
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
-        self.client = client
+    public init(database: Database, logger: Logger) {
+        self.database = database
         self.logger = logger
     }
 
@@ -35,7 +35,7 @@ public struct Migrator: Sendable {
     /// Applies what is pending and returns it; on an up-to-date database it changes nothing and returns [].
     @discardableResult
     public func migrate(_ files: [MigrationFile]) async throws -> [MigrationFile] {
-        try await client.withConnection { connection in
+        try await database.withConnection { connection in
             try await connection.query("SELECT pg_advisory_lock(\(Self.advisoryLockKey))", logger: logger)
             do {
                 let applied = try await migrateLocked(files, on: connection)
@@ -50,7 +50,7 @@ public struct Migrator: Sendable {
 
     /// The migrations recorded in the database; [] when it has never been migrated.
     public func applied() async throws -> [AppliedMigration] {
-        try await client.withConnection { try await Self.readApplied(on: $0, logger: logger) }
+        try await database.withConnection { try await Self.readApplied(on: $0, logger: logger) }
     }
 
     private func migrateLocked(_ files: [MigrationFile], on connection: PostgresConnection) async throws -> [MigrationFile] {

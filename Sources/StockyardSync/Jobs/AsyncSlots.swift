@@ -24,15 +24,18 @@ final class AsyncSlots: Sendable {
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let granted = state.withLock { state -> Bool in
+                // Checked under the lock that onCancel takes: a task cancelled before it got here must not wait,
+                // since onCancel, having found no waiter, will not come back for it.
+                let answer = state.withLock { state -> Bool? in
+                    if Task.isCancelled { return false }
                     if state.free > 0 {
                         state.free -= 1
                         return true
                     }
                     state.waiters.append((id, continuation))
-                    return false
+                    return nil
                 }
-                if granted { continuation.resume(returning: true) }
+                if let answer { continuation.resume(returning: answer) }
             }
         } onCancel: {
             let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in

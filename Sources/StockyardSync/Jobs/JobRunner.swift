@@ -137,9 +137,10 @@ public final class JobRunner: Service, Sendable {
             for await _ in wakes {
                 if Task.isCancelled || state.withLock({ $0.stopping }) { break }
                 while true {
-                    // Claim a batch whenever fewer jobs are in hand than can run at once (a job waiting only for its
-                    // batched ack does not count: the next claim overlaps the ack).
-                    let free = settings.concurrency - state.withLock { $0.inFlight.count - $0.awaitingAck }
+                    // Claim a batch whenever fewer jobs are in hand than can run at once. A job waiting only for its
+                    // batched ack does not count, so the next claim overlaps the ack, but only up to one batch of
+                    // them: while acks cannot commit, claiming stops instead of leasing the whole queue.
+                    let free = settings.concurrency - state.withLock { $0.inFlight.count - min($0.awaitingAck, settings.batchSize) }
                     guard free > 0, !state.withLock({ $0.stopping }) else { break }
                     let claimed: [ClaimedJob]
                     do {

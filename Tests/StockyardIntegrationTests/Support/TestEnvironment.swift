@@ -37,9 +37,9 @@ struct TestEnvironment: Sendable {
 
         try await recreate(database: ownerURL.database, via: ownerURL, logger: logger)
         let migrations = try Migrator.loadFiles(directory: migrationsDirectory)
-        let owner = Database(client: startedClient(ownerURL, poolSize: 4, logger: logger), poolSize: 4)
-        try await Migrator(client: owner.client, logger: logger).migrate(migrations)
-        let app = Database(client: startedClient(appURL, poolSize: 12, logger: logger), poolSize: 12)
+        let owner = startedDatabase(ownerURL, poolSize: 4, logger: logger)
+        try await Migrator(database: owner, logger: logger).migrate(migrations)
+        let app = startedDatabase(appURL, poolSize: 12, logger: logger)
         return TestEnvironment(ownerURL: ownerURL, appURL: appURL, owner: owner, app: app, migrations: migrations, logger: logger)
     }
 
@@ -49,17 +49,11 @@ struct TestEnvironment: Sendable {
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("migrations").path
     }
 
-    /// Runs `body` with a pool that is shut down when it returns (a pool keeps its connections open).
-    static func withClient<T: Sendable>(_ url: DatabaseURL, poolSize: Int, logger: Logger,
-                                        _ body: (PostgresClient) async throws -> T) async throws -> T {
-        try await Database.withPool(url: url, poolSize: poolSize, logger: logger) { try await body($0.client) }
-    }
-
-    /// A client whose `run()` lives as long as the test process.
-    static func startedClient(_ url: DatabaseURL, poolSize: Int, logger: Logger) -> PostgresClient {
-        let client = Database.makeClient(url: url, poolSize: poolSize, logger: logger)
-        Task.detached { await client.run() }
-        return client
+    /// A pool whose `run()` lives as long as the test process.
+    static func startedDatabase(_ url: DatabaseURL, poolSize: Int, logger: Logger) -> Database {
+        let database = Database(url: url, poolSize: poolSize, logger: logger)
+        Task.detached { try await database.pool.run() }
+        return database
     }
 
     /// Drops and creates `database` as the owner, connected to the `postgres` maintenance database.
@@ -128,6 +122,13 @@ struct TestCompany: Sendable {
     let name: String
     let token: String
     let tokenID: Int64
+}
+
+extension Database {
+    /// One query on a pooled connection, its rows collected (tests).
+    func collect(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await withConnection { try await $0.rows(query).collect() }
+    }
 }
 
 extension PostgresConnection {
