@@ -87,6 +87,8 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<AppRequestCon
     ProductController(products: ProductRepository(database: database)).register(on: retryable)
     WarehouseController(warehouses: WarehouseRepository(database: database)).register(on: retryable)
     PickingController(pickings: PickingRepository(database: database)).register(on: retryable)
+    CheckoutSyncController(checkoutSync: CheckoutSyncRepository(database: database),
+                           lines: MoveLineRepository(database: database)).register(on: retryable)
     ProcurementController(procurements: ProcurementRepository(database: database)).register(on: retryable)
     InventoryController(quants: QuantRepository(database: database), moves: MoveRepository(database: database)).register(on: retryable)
     return router

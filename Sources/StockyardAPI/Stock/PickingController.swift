@@ -12,6 +12,7 @@ struct PickingController {
             let productId: Int64
             let productUomQty: Decimal
             let procureMethod: String?
+            let moveOrigIds: [Int64]?
         }
         let pickingTypeId: Int64
         let locationId: Int64?
@@ -61,6 +62,7 @@ struct PickingController {
         group.post("pickings/:id/validate", use: validate)
         group.post("pickings/:id/cancel", use: cancel)
         group.post("moves/:id/cancel", use: cancelMove)
+        group.post("moves/:id/reserve", use: reserveMove)
     }
 
     func create(request: Request, context: AppRequestContext) async throws -> EditedResponse<Picking> {
@@ -70,7 +72,7 @@ struct PickingController {
             pickingTypeId: input.pickingTypeId, locationId: input.locationId, locationDestId: input.locationDestId,
             origin: input.origin, partnerRef: input.partnerRef, scheduledDate: input.scheduledDate, moveType: input.moveType ?? .direct,
             moves: input.moveIds.map { MoveDraft(productId: $0.productId, productUomQty: $0.productUomQty,
-                                                 procureMethod: $0.procureMethod ?? "make_to_stock") })
+                                                 procureMethod: $0.procureMethod ?? "make_to_stock", moveOrigIds: $0.moveOrigIds ?? []) })
         let picking = try await pickings.create(draft, company: principal.companyID, logger: context.logger)
         return EditedResponse(status: .created, response: picking)
     }
@@ -96,6 +98,7 @@ struct PickingController {
             filter.state = parsed
         }
         filter.pickingTypeId = try query.get("picking_type_id").map { try QueryValue.id($0, field: "picking_type_id") }
+        filter.canSyncToCheckout = try query.get("can_sync_to_checkout").map { try QueryValue.bool($0, field: "can_sync_to_checkout") }
         return try await pickings.list(company: principal.companyID, filter: filter, page: page, logger: context.logger)
     }
 
@@ -128,6 +131,16 @@ struct PickingController {
             throw AppError.notFound("move")
         }
         return move
+    }
+
+    /// Reserves one move; answers with its transfer.
+    func reserveMove(request: Request, context: AppRequestContext) async throws -> Picking {
+        let principal = try context.require(.stockWrite)
+        let id = try context.parameters.requireID(resource: "move")
+        guard let picking = try await pickings.reserve(move: id, company: principal.companyID, logger: context.logger) else {
+            throw AppError.notFound("move")
+        }
+        return picking
     }
 
     func validate(request: Request, context: AppRequestContext) async throws -> PickingRepository.ValidationResult {

@@ -35,6 +35,7 @@ struct WarehouseController {
         group.post("warehouses", use: create)
         group.get("warehouses/:id", use: get)
         group.get("picking-types", use: listTypes)
+        group.post("picking-types", use: createType)
         group.get("picking-types/:id", use: getType)
         group.patch("picking-types/:id", use: updateType)
     }
@@ -78,6 +79,29 @@ struct WarehouseController {
             throw AppError.notFound("picking type")
         }
         return type
+    }
+
+    struct PickingTypeCreate: Decodable {
+        let name: String
+        let code: String
+        let sequenceCode: String
+        let warehouseId: Int64?
+        let defaultLocationSrcId: Int64?
+        let defaultLocationDestId: Int64?
+        let createBackorder: CreateBackorder?
+        let checkoutSync: Bool?
+        let sequence: Int?
+    }
+
+    func createType(request: Request, context: AppRequestContext) async throws -> EditedResponse<PickingType> {
+        let principal = try context.require(.stockWrite)
+        let input = try await request.decodeJSON(as: PickingTypeCreate.self, context: context)
+        let draft = PickingTypeDraft(
+            name: input.name, code: input.code, sequenceCode: input.sequenceCode, warehouseId: input.warehouseId,
+            defaultLocationSrcId: input.defaultLocationSrcId, defaultLocationDestId: input.defaultLocationDestId,
+            createBackorder: input.createBackorder ?? .ask, checkoutSync: input.checkoutSync ?? false, sequence: input.sequence ?? 10)
+        let type = try await warehouses.createPickingType(draft, company: principal.companyID, logger: context.logger)
+        return EditedResponse(status: .created, response: type)
     }
 
     func updateType(request: Request, context: AppRequestContext) async throws -> PickingType {

@@ -61,6 +61,11 @@ struct Problem: Codable, Sendable {
                 return (Problem(slug: "unavailable", title: "Service unavailable", status: .serviceUnavailable,
                                 detail: "the database is not reachable; retry later"), .serviceUnavailable)
             }
+            // A deadlock or serialization failure: Postgres rolled back one of two concurrent writers; nothing was
+            // written and the same request can be sent again.
+            if state == "40P01" || state == "40001" {
+                return from(AppError.conflict("a concurrent change to the same rows won; nothing was written, retry the request"))
+            }
             if state.hasPrefix("22") || state == "23514" {
                 return from(AppError.invalid(field: nil, detail: "a value is out of range or malformed: \(psql.serverMessage ?? state)"))
             }

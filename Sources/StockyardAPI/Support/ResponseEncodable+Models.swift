@@ -20,3 +20,5 @@ extension PickingRepository.ValidationResult: ResponseEncodable {}
 extension ProcurementRepository.Result: ResponseEncodable {}
 extension SyncJob: ResponseEncodable {}
 extension JobStats: ResponseEncodable {}
+extension CheckoutSyncView: ResponseEncodable {}
+extension MoveLine: ResponseEncodable {}

@@ -17,6 +17,8 @@ public struct Picking: Sendable, Codable, Equatable {
     public let backorderId: Int64?
     public let state: PickingState
     public let createDate: Date
+    /// Some move of it feeds a move whose operation type has checkout sync (states ignored).
+    public let canSyncToCheckout: Bool
     public let moveIds: [StockMove]
 }
 
@@ -25,11 +27,14 @@ public struct MoveDraft: Sendable {
     public var productId: Int64
     public var productUomQty: Decimal
     public var procureMethod: String
+    /// Existing moves this one takes from (Odoo's `move_orig_ids`): it waits for them.
+    public var moveOrigIds: [Int64]
 
-    public init(productId: Int64, productUomQty: Decimal, procureMethod: String = "make_to_stock") {
+    public init(productId: Int64, productUomQty: Decimal, procureMethod: String = "make_to_stock", moveOrigIds: [Int64] = []) {
         self.productId = productId
         self.productUomQty = productUomQty
         self.procureMethod = procureMethod
+        self.moveOrigIds = moveOrigIds
     }
 }
 
@@ -62,10 +67,12 @@ public struct PickingFilter: Sendable {
     public var state: PickingState?
     public var pickingTypeId: Int64?
     public var origin: String?
+    public var canSyncToCheckout: Bool?
 
-    public init(state: PickingState? = nil, pickingTypeId: Int64? = nil, origin: String? = nil) {
+    public init(state: PickingState? = nil, pickingTypeId: Int64? = nil, origin: String? = nil, canSyncToCheckout: Bool? = nil) {
         self.state = state
         self.pickingTypeId = pickingTypeId
         self.origin = origin
+        self.canSyncToCheckout = canSyncToCheckout
     }
 }

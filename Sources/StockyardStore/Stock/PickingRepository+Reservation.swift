@@ -21,8 +21,31 @@ extension PickingRepository {
         }
     }
 
-    /// The reservation itself, for a transfer whose row the caller has locked.
-    func reserveLocked(_ id: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+    /// Reserves one move of a transfer (Odoo's `stock.move._action_assign`), as `reserve` does for all of them;
+    /// returns its transfer. Nil when there is no such move.
+    public func reserve(move: Int64, company: Int64, logger: Logger) async throws -> Picking? {
+        try await database.withCompany(company, logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT picking_id FROM stockyard.stock_moves WHERE company_id = \(company) AND id = \(move)", logger: logger
+            ).collect()
+            guard let row = rows.first else { return nil }
+            guard let picking = try row.decode(Int64?.self) else {
+                throw AppError.conflict("move \(move) is not in a transfer and cannot be reserved on its own")
+            }
+            guard let state = try await lockedState(picking, company: company, on: connection, logger: logger) else { return nil }
+            guard state != .done && state != .cancel else {
+                throw AppError.conflict("transfer \(picking) is \(state.rawValue) and its moves cannot be reserved")
+            }
+            if state == .draft { try await confirmLocked(picking, company: company, on: connection, logger: logger) }
+            try await reserveLocked(picking, only: [move], company: company, on: connection, logger: logger)
+            return try await load(picking, company: company, on: connection, logger: logger)
+        }
+    }
+
+    /// The reservation itself (of all the transfer's open moves, or `only` these), for a transfer whose row the
+    /// caller has locked.
+    func reserveLocked(_ id: Int64, only moves: [Int64]? = nil, company: Int64, on connection: PostgresConnection,
+                       logger: Logger) async throws {
         let moves = try await connection.query("""
             SELECT m.id, m.product_id, m.location_id, m.product_uom_qty,
                    coalesce((SELECT sum(l.quantity) FROM stockyard.stock_move_lines l
@@ -35,6 +58,7 @@ extension PickingRepository {
             FROM stockyard.stock_moves m
             WHERE m.company_id = \(company) AND m.picking_id = \(id)
               AND m.state IN ('confirmed', 'partially_available', 'waiting')
+              AND (\(moves)::bigint[] IS NULL OR m.id = ANY(\(moves)))
             ORDER BY m.sequence, m.id
             FOR UPDATE OF m
             """, logger: logger).collect()

@@ -42,6 +42,9 @@ public struct PickingRepository: Sendable {
             }
             try await checkLocations(source: source, destination: destination, company: company, on: connection, logger: logger)
             try await checkProducts(draft.moves.map(\.productId), company: company, on: connection, logger: logger)
+            try await checkOriginMoves(draft.moves, company: company, on: connection, logger: logger)
+            // Chain links to existing moves: (1-based position of the new move, origin move id).
+            let links = draft.moves.enumerated().flatMap { index, move in move.moveOrigIds.map { (index + 1, $0) } }
             // Everything is checked before the name is taken, so a refused request leaves no gap in the numbering.
             // The transfer and all its moves in one statement, the moves in the order given.
             let pickingID = try await connection.query("""
@@ -61,10 +64,32 @@ public struct PickingRepository: Sendable {
                                          \(draft.moves.map(\.procureMethod))::text[])
                                   WITH ORDINALITY AS m(product_id, quantity, procure_method, ordinal)
                     ORDER BY m.ordinal
+                    RETURNING id, sequence
+                ), links AS (
+                    INSERT INTO stockyard.stock_move_move_rel (company_id, move_orig_id, move_dest_id)
+                    SELECT \(company), o.orig, moves.id
+                    FROM moves JOIN unnest(\(links.map { $0.0 })::int[], \(links.map { $0.1 })::bigint[]) AS o(ordinal, orig)
+                      ON moves.sequence = 10 * o.ordinal
                 )
                 SELECT id FROM picking
                 """, logger: logger).collect()[0].decode(Int64.self)
             return try await load(pickingID, company: company, on: connection, logger: logger)!
+        }
+    }
+
+    /// Origin moves must be the company's, and open.
+    private func checkOriginMoves(_ moves: [MoveDraft], company: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        let wanted = Set(moves.flatMap(\.moveOrigIds))
+        guard !wanted.isEmpty else { return }
+        let open = Set(try await connection.query("""
+            SELECT id FROM stockyard.stock_moves
+            WHERE company_id = \(company) AND id = ANY(\(Array(wanted))) AND state NOT IN ('done', 'cancel')
+            """, logger: logger).collect().map { try $0.decode(Int64.self) })
+        for (index, move) in moves.enumerated() {
+            if let missing = move.moveOrigIds.first(where: { !open.contains($0) }) {
+                throw AppError.invalid(field: "move_ids[\(index)].move_orig_ids",
+                                       detail: "move \(missing) does not exist or is done or cancelled")
+            }
         }
     }
 
@@ -92,6 +117,8 @@ public struct PickingRepository: Sendable {
                   AND (\(filter.state?.rawValue)::text IS NULL OR state = \(filter.state?.rawValue))
                   AND (\(filter.pickingTypeId)::bigint IS NULL OR picking_type_id = \(filter.pickingTypeId))
                   AND (\(filter.origin)::text IS NULL OR origin = \(filter.origin))
+                  AND (\(filter.canSyncToCheckout)::bool IS NULL
+                       OR \(unescaped: Self.canSyncToCheckout("stock_pickings")) = \(filter.canSyncToCheckout))
                 ORDER BY id LIMIT \(page.limit + 1)
                 """, logger: logger).collect().map { try $0.decode(Int64.self) }
             let pickings = try await load(ids, company: company, on: connection, logger: logger)
@@ -170,6 +197,17 @@ public struct PickingRepository: Sendable {
         try await load([id], company: company, on: connection, logger: logger).first
     }
 
+    /// Whether the transfer, a row of `table`, can sync to checkout (OCA's can_sync_to_checkout).
+    static func canSyncToCheckout(_ table: String) -> String {
+        """
+        EXISTS (SELECT FROM stockyard.stock_moves cm
+                JOIN stockyard.stock_move_move_rel cr ON cr.company_id = cm.company_id AND cr.move_orig_id = cm.id
+                JOIN stockyard.stock_moves cd ON cd.company_id = cr.company_id AND cd.id = cr.move_dest_id
+                JOIN stockyard.stock_picking_types ct ON ct.company_id = cd.company_id AND ct.id = cd.picking_type_id
+                WHERE cm.company_id = \(table).company_id AND cm.picking_id = \(table).id AND ct.checkout_sync)
+        """
+    }
+
     /// The transfers with their moves: two queries whatever the number of transfers.
     func load(_ ids: [Int64], company: Int64, on connection: PostgresConnection, logger: Logger) async throws -> [Picking] {
         guard !ids.isEmpty else { return [] }
@@ -180,7 +218,7 @@ public struct PickingRepository: Sendable {
         let movesByPicking = Dictionary(grouping: try await MoveRepository.decode(moveRows), by: { $0.pickingId ?? 0 })
         let rows = try await connection.query("""
             SELECT id, name, picking_type_id, location_id, location_dest_id, origin, partner_ref, group_id, move_type, scheduled_date,
-                   date_done, backorder_id, state, create_date
+                   date_done, backorder_id, state, create_date, \(unescaped: Self.canSyncToCheckout("stock_pickings"))
             FROM stockyard.stock_pickings WHERE company_id = \(company) AND id = ANY(\(ids)) ORDER BY id
             """, logger: logger)
         var pickings: [Picking] = []
@@ -194,7 +232,8 @@ public struct PickingRepository: Sendable {
                 moveType: PickingState.MoveType(rawValue: try c[8].decode(String.self)) ?? .direct,
                 scheduledDate: try c[9].decode(Date.self), dateDone: try c[10].decode(Date?.self),
                 backorderId: try c[11].decode(Int64?.self), state: PickingState(rawValue: try c[12].decode(String.self)) ?? .draft,
-                createDate: try c[13].decode(Date.self), moveIds: movesByPicking[id] ?? []))
+                createDate: try c[13].decode(Date.self), canSyncToCheckout: try c[14].decode(Bool.self),
+                moveIds: movesByPicking[id] ?? []))
         }
         return pickings
     }

@@ -54,6 +54,33 @@ public struct PickingType: Sendable, Codable, Equatable {
     public let active: Bool
 }
 
+/// A new operation type (a Pick Handover or Pack Post beside a warehouse's own).
+public struct PickingTypeDraft: Sendable {
+    public var name: String
+    public var code: String
+    public var sequenceCode: String
+    public var warehouseId: Int64?
+    public var defaultLocationSrcId: Int64?
+    public var defaultLocationDestId: Int64?
+    public var createBackorder: CreateBackorder
+    public var checkoutSync: Bool
+    public var sequence: Int
+
+    public init(name: String, code: String, sequenceCode: String, warehouseId: Int64? = nil, defaultLocationSrcId: Int64? = nil,
+                defaultLocationDestId: Int64? = nil, createBackorder: CreateBackorder = .ask, checkoutSync: Bool = false,
+                sequence: Int = 10) {
+        self.name = name
+        self.code = code
+        self.sequenceCode = sequenceCode
+        self.warehouseId = warehouseId
+        self.defaultLocationSrcId = defaultLocationSrcId
+        self.defaultLocationDestId = defaultLocationDestId
+        self.createBackorder = createBackorder
+        self.checkoutSync = checkoutSync
+        self.sequence = sequence
+    }
+}
+
 /// Changes to an operation type; absent fields stay.
 public struct PickingTypeChanges: Sendable {
     public var name: Patch<String> = .absent

@@ -70,6 +70,54 @@ public struct WarehouseRepository: Sendable {
         }
     }
 
+    /// Creates an operation type; its transfers are named "<warehouse code>/<sequence code>/00001" (without a
+    /// warehouse: "<sequence code>/00001"), from a sequence of its own.
+    public func createPickingType(_ draft: PickingTypeDraft, company: Int64, logger: Logger) async throws -> PickingType {
+        let name = try TextInput.validate(draft.name, field: "name", maxLength: 200)
+        guard ["incoming", "outgoing", "internal"].contains(draft.code) else {
+            throw AppError.invalid(field: "code", detail: "'code' must be incoming, outgoing or internal")
+        }
+        guard draft.sequenceCode.wholeMatch(of: /[A-Za-z0-9_-]{1,20}/) != nil else {
+            throw AppError.invalid(field: "sequence_code", detail: "'sequence_code' must be 1 to 20 letters, digits, '_' or '-'")
+        }
+        return try await database.withCompany(company, logger: logger) { connection in
+            var prefix = draft.sequenceCode + "/"
+            if let warehouse = draft.warehouseId {
+                let codes = try await connection.query(
+                    "SELECT code FROM stockyard.stock_warehouses WHERE company_id = \(company) AND id = \(warehouse)", logger: logger
+                ).collect()
+                guard let code = try codes.first?.decode(String.self) else {
+                    throw AppError.invalid(field: "warehouse_id", detail: "warehouse \(warehouse) does not exist")
+                }
+                prefix = code + "/" + prefix
+            }
+            for (location, field) in [(draft.defaultLocationSrcId, "default_location_src_id"),
+                                      (draft.defaultLocationDestId, "default_location_dest_id")] {
+                guard let location else { continue }
+                let found = try await connection.query(
+                    "SELECT 1 FROM stockyard.stock_locations WHERE company_id = \(company) AND id = \(location)", logger: logger
+                ).collect()
+                guard !found.isEmpty else { throw AppError.invalid(field: field, detail: "location \(location) does not exist") }
+            }
+            // Two types with one prefix would hand out the same transfer names.
+            let taken = try await connection.query(
+                "SELECT 1 FROM stockyard.stock_picking_types WHERE company_id = \(company) AND sequence_prefix = \(prefix)", logger: logger
+            ).collect()
+            guard taken.isEmpty else {
+                throw AppError.invalid(field: "sequence_code", detail: "another operation type already names its transfers \(prefix)…")
+            }
+            let rows = try await connection.query("""
+                INSERT INTO stockyard.stock_picking_types (company_id, name, code, sequence_code, sequence_prefix, default_location_src_id,
+                                                          default_location_dest_id, warehouse_id, create_backorder, checkout_sync, sequence)
+                VALUES (\(company), \(name), \(draft.code), \(draft.sequenceCode), \(prefix), \(draft.defaultLocationSrcId),
+                        \(draft.defaultLocationDestId), \(draft.warehouseId), \(draft.createBackorder.rawValue), \(draft.checkoutSync),
+                        \(draft.sequence))
+                RETURNING \(unescaped: Self.typeColumns)
+                """, logger: logger)
+            return try await Self.decodeTypes(rows).first!
+        }
+    }
+
     public func updatePickingType(id: Int64, changes: PickingTypeChanges, company: Int64, logger: Logger) async throws -> PickingType? {
         for (isNull, field) in [(changes.name == .null, "name"), (changes.createBackorder == .null, "create_backorder"),
                                 (changes.checkoutSync == .null, "checkout_sync"), (changes.active == .null, "active")] where isNull {
