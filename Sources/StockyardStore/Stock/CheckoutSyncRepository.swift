@@ -34,7 +34,8 @@ public struct CheckoutSyncRepository: Sendable {
             try await checkAllowed(location, for: group, company: company, on: connection, logger: logger)
             try await syncLocked(group, to: location, askedFrom: picking, via: "assistant", tokenID: tokenID,
                                  company: company, on: connection, logger: logger)
-            return try await view(picking: picking, handled: handled.union([destPicking]), company: company,
+            // The groups' members are the same after the sync (it changes locations, not states).
+            return try await view(picking: picking, handled: handled.union([destPicking]), found: groups, company: company,
                                   on: connection, logger: logger)
         }
     }
@@ -113,16 +114,15 @@ public struct CheckoutSyncRepository: Sendable {
     // MARK: - Groups
 
     /// A group as found in SQL: its destination transfer, the default source of that transfer's operation type,
-    /// and its open moves with what the assistant shows of them, ascending by id.
+    /// and its open moves, ascending by id.
     struct FoundGroup {
         let destPickingID: Int64
         let destPickingName: String
         let defaultSource: Int64?
-        var moves: [CheckoutSyncView.Move]
-        var lineDestinations: [Int64]
+        let moveIDs: [Int64]
 
         var plan: CheckoutSyncPlan.Group {
-            CheckoutSyncPlan.Group(destPickingID: destPickingID, destPickingName: destPickingName, moveIDs: moves.map(\.id))
+            CheckoutSyncPlan.Group(destPickingID: destPickingID, destPickingName: destPickingName, moveIDs: moveIDs)
         }
     }
 
@@ -143,7 +143,7 @@ public struct CheckoutSyncRepository: Sendable {
         bindings.append(company)
         bindings.append(sourceID)
         // dests: flagged destination transfers reached by the source moves (done or not: a done move still
-        // leads to its siblings), ordered by first appearance. members: every open move feeding any move of them.
+        // leads to its siblings), ordered by first appearance. members: every move feeding any move of them.
         let query = PostgresQuery(unsafeSQL: """
             WITH dests AS (
                 SELECT dp.id, dp.name, t.default_location_src_id AS default_source, min(ARRAY[s.sequence::bigint, s.id]) AS first
@@ -155,43 +155,53 @@ public struct CheckoutSyncRepository: Sendable {
                 WHERE s.company_id = $1 AND \(sourceFilter) AND t.checkout_sync
                 GROUP BY dp.id, dp.name, t.default_location_src_id
             ), members AS (
-                SELECT DISTINCT g.id AS dest_id, r.move_orig_id AS move_id
-                FROM dests g
-                JOIN stockyard.stock_moves dm ON dm.company_id = $1 AND dm.picking_id = g.id
+                SELECT dm.picking_id AS dest_id, r.move_orig_id AS move_id
+                FROM stockyard.stock_moves dm
                 JOIN stockyard.stock_move_move_rel r ON r.company_id = dm.company_id AND r.move_dest_id = dm.id
+                WHERE dm.company_id = $1 AND dm.picking_id IN (SELECT id FROM dests)
             )
-            SELECT g.id, g.name, g.default_source, o.id, o.product_id, p.name, p.default_code, o.product_uom_qty, o.quantity,
-                   o.picking_id, op.name, o.location_id, o.location_dest_id, o.date, o.state,
-                   ARRAY(SELECT DISTINCT l.location_dest_id FROM stockyard.stock_move_lines l
-                         WHERE l.company_id = o.company_id AND l.move_id = o.id AND l.state NOT IN ('done', 'cancel'))
+            SELECT g.id, g.name, g.default_source, array_agg(DISTINCT o.id ORDER BY o.id)
             FROM dests g
             JOIN members mb ON mb.dest_id = g.id
             JOIN stockyard.stock_moves o ON o.company_id = $1 AND o.id = mb.move_id
-            JOIN stockyard.products p ON p.company_id = o.company_id AND p.id = o.product_id
-            LEFT JOIN stockyard.stock_pickings op ON op.company_id = o.company_id AND op.id = o.picking_id
             WHERE o.state NOT IN ('done', 'cancel')
-            ORDER BY g.first, g.id, o.id
+            GROUP BY g.id, g.name, g.default_source, g.first
+            ORDER BY g.first, g.id
             """, binds: bindings)
         var groups: [FoundGroup] = []
-        for try await row in try await connection.query(query, logger: logger) {
-            let c = row.makeRandomAccess()
-            let destID = try c[0].decode(Int64.self)
-            let move = CheckoutSyncView.Move(
-                id: try c[3].decode(Int64.self), productId: try c[4].decode(Int64.self), productName: try c[5].decode(String.self),
-                productDefaultCode: try c[6].decode(String?.self), productUomQty: try c[7].decode(Decimal.self),
-                quantity: try c[8].decode(Decimal.self), pickingId: try c[9].decode(Int64?.self), pickingName: try c[10].decode(String?.self),
-                locationId: try c[11].decode(Int64.self), locationDestId: try c[12].decode(Int64.self), date: try c[13].decode(Date.self),
-                state: MoveState(rawValue: try c[14].decode(String.self)) ?? .draft)
-            let lines = try c[15].decode([Int64].self)
-            if groups.last?.destPickingID == destID {
-                groups[groups.count - 1].moves.append(move)
-                groups[groups.count - 1].lineDestinations += lines
-            } else {
-                groups.append(FoundGroup(destPickingID: destID, destPickingName: try c[1].decode(String.self),
-                                         defaultSource: try c[2].decode(Int64?.self), moves: [move], lineDestinations: lines))
-            }
+        for try await (id, name, source, moves) in try await connection.query(query, logger: logger).decode((Int64, String, Int64?, [Int64]).self) {
+            groups.append(FoundGroup(destPickingID: id, destPickingName: name, defaultSource: source, moveIDs: moves))
         }
         return groups
+    }
+
+    /// What the assistant shows of the current group's moves, and the destinations of their open lines.
+    private func details(of moves: [Int64], company: Int64, on connection: PostgresConnection,
+                         logger: Logger) async throws -> (moves: [CheckoutSyncView.Move], lineDestinations: [Int64]) {
+        let rows = try await connection.query("""
+            SELECT o.id, o.product_id, p.name, p.default_code, o.product_uom_qty, o.quantity, o.picking_id, op.name,
+                   o.location_id, o.location_dest_id, o.date, o.state,
+                   ARRAY(SELECT DISTINCT l.location_dest_id FROM stockyard.stock_move_lines l
+                         WHERE l.company_id = o.company_id AND l.move_id = o.id AND l.state NOT IN ('done', 'cancel'))
+            FROM stockyard.stock_moves o
+            JOIN stockyard.products p ON p.company_id = o.company_id AND p.id = o.product_id
+            LEFT JOIN stockyard.stock_pickings op ON op.company_id = o.company_id AND op.id = o.picking_id
+            WHERE o.company_id = \(company) AND o.id = ANY(\(moves))
+            ORDER BY o.id
+            """, logger: logger)
+        var details: [CheckoutSyncView.Move] = []
+        var lineDestinations: [Int64] = []
+        for try await row in rows {
+            let c = row.makeRandomAccess()
+            details.append(CheckoutSyncView.Move(
+                id: try c[0].decode(Int64.self), productId: try c[1].decode(Int64.self), productName: try c[2].decode(String.self),
+                productDefaultCode: try c[3].decode(String?.self), productUomQty: try c[4].decode(Decimal.self),
+                quantity: try c[5].decode(Decimal.self), pickingId: try c[6].decode(Int64?.self), pickingName: try c[7].decode(String?.self),
+                locationId: try c[8].decode(Int64.self), locationDestId: try c[9].decode(Int64.self), date: try c[10].decode(Date.self),
+                state: MoveState(rawValue: try c[11].decode(String.self)) ?? .draft))
+            lineDestinations += try c[12].decode([Int64].self)
+        }
+        return (details, lineDestinations)
     }
 
     // MARK: - Sync
@@ -234,7 +244,7 @@ public struct CheckoutSyncRepository: Sendable {
     /// to the location the group already has writes nothing.
     private func syncLocked(_ group: FoundGroup, to location: Int64, askedFrom picking: Int64, via: String, tokenID: Int64?,
                             company: Int64, on connection: PostgresConnection, logger: Logger) async throws {
-        let candidates = group.moves.map(\.id)
+        let candidates = group.moveIDs
         // Locking re-reads each row: a move validated meanwhile is no longer open and drops out.
         let moves = try await connection.query("""
             SELECT id FROM stockyard.stock_moves
@@ -276,17 +286,18 @@ public struct CheckoutSyncRepository: Sendable {
 
     // MARK: - Helpers
 
-    private func view(picking: Int64, handled: Set<Int64>, company: Int64, on connection: PostgresConnection,
-                      logger: Logger) async throws -> CheckoutSyncView {
-        let found = try await groups(of: picking, company: company, on: connection, logger: logger)
+    private func view(picking: Int64, handled: Set<Int64>, found: [FoundGroup]? = nil, company: Int64,
+                      on connection: PostgresConnection, logger: Logger) async throws -> CheckoutSyncView {
+        let found = if let found { found } else { try await groups(of: picking, company: company, on: connection, logger: logger) }
         let plan = CheckoutSyncPlan(groups: found.map(\.plan), handled: handled)
         var current: CheckoutSyncView.Current?
-        if let group = plan.current, let detail = found.first(where: { $0.destPickingID == group.destPickingID }) {
+        if let group = plan.current, let found = found.first(where: { $0.destPickingID == group.destPickingID }) {
+            let (moves, lineDestinations) = try await details(of: found.moveIDs, company: company, on: connection, logger: logger)
             current = CheckoutSyncView.Current(
-                destPickingId: detail.destPickingID, destPickingName: detail.destPickingName, moves: detail.moves,
-                suggestedLocationId: CheckoutSyncPlan.suggestedLocation(moveDestinations: detail.moves.map(\.locationDestId),
-                                                                        lineDestinations: detail.lineDestinations),
-                allowedLocations: try await allowedLocations(for: detail, company: company, on: connection, logger: logger))
+                destPickingId: found.destPickingID, destPickingName: found.destPickingName, moves: moves,
+                suggestedLocationId: CheckoutSyncPlan.suggestedLocation(moveDestinations: moves.map(\.locationDestId),
+                                                                        lineDestinations: lineDestinations),
+                allowedLocations: try await allowedLocations(for: found, company: company, on: connection, logger: logger))
         }
         let groups = plan.groups.map { group in
             CheckoutSyncView.Group(
