@@ -69,6 +69,26 @@ import Testing
         }
     }
 
+    @Test func aBackorderKeepsTheSyncedDestination() async throws {
+        try await withAPI { client in
+            let f = try await CheckoutFixture.make(client, flags: true)
+            try await f.reserveAll()
+            #expect(try await f.sync(f.pick, group: f.pack, to: f.pack1Location).status == .ok)
+            let validated = try await f.send(.post, "/v1/pickings/\(f.pick)/validate", #"""
+                {"quantities":[{"move_id":\#(f.pick1),"quantity":1},{"move_id":\#(f.pick2),"quantity":2},{"move_id":\#(f.pick4),"quantity":2}],
+                 "create_backorder":true}
+                """#)
+            #expect(validated.status == .ok, "\(validated.text)")
+            let backorder = try #require(try validated.decode(PickingRepository.ValidationResult.self).backorder)
+            let remainder = try #require(backorder.moveIds.first)
+            #expect(backorder.moveIds.count == 1 && remainder.productUomQty == 1)
+            #expect(remainder.locationDestId == f.pack1Location, "the backorder's move keeps the synced destination")
+            #expect(remainder.moveDestIds == [f.pack1])
+            for line in try await f.lines(of: remainder.id) { #expect(line.locationDestId == f.pack1Location) }
+            try await expectQuantsMatchHistory(company: f.company.id, environment: try await TestEnvironment.get())
+        }
+    }
+
     @Test func syncingAgainToTheSameLocationWritesNothing() async throws {
         try await withAPI { client in
             let f = try await CheckoutFixture.make(client, flags: true)
