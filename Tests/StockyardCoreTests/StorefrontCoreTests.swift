@@ -1,0 +1,67 @@
+import Foundation
+import StockyardCore
+import Testing
+
+/// Webhook signatures, sealed credentials, publishable availability and the direction rule (issue 6's pure parts).
+@Suite struct StorefrontCoreTests {
+    @Test func aSignatureIsTheBase64HMACOfTheRawBody() {
+        // RFC 4231, test case 2, in base64 as Shopify sends it.
+        let body = Data("what do ya want for nothing?".utf8)
+        #expect(WebhookSignature.sign(body, secret: "Jefe") == "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=")
+        #expect(WebhookSignature.isValid(body, header: "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=", secrets: ["Jefe"]))
+    }
+
+    @Test func aWrongMissingOrMalformedSignatureIsRefused() {
+        let body = Data(#"{"available":5}"#.utf8)
+        let signed = WebhookSignature.sign(body, secret: "current")
+        #expect(!WebhookSignature.isValid(body, header: signed, secrets: ["other"]))
+        #expect(!WebhookSignature.isValid(Data(#"{"available":6}"#.utf8), header: signed, secrets: ["current"]))
+        #expect(!WebhookSignature.isValid(body, header: nil, secrets: ["current"]))
+        #expect(!WebhookSignature.isValid(body, header: "not base64!", secrets: ["current"]))
+        #expect(!WebhookSignature.isValid(body, header: Data(repeating: 1, count: 16).base64EncodedString(), secrets: ["current"]))
+        #expect(!WebhookSignature.isValid(body, header: signed, secrets: []))
+        #expect(!WebhookSignature.isValid(body, header: signed, secrets: [""]))
+    }
+
+    @Test func thePreviousSecretIsAcceptedDuringARotation() {
+        let body = Data("{}".utf8)
+        let oldSigned = WebhookSignature.sign(body, secret: "old")
+        #expect(WebhookSignature.isValid(body, header: oldSigned, secrets: ["new", "old"]))
+        #expect(!WebhookSignature.isValid(body, header: oldSigned, secrets: ["new"]))
+    }
+
+    @Test func sealedSecretsOpenOnlyWithTheirKeyAndShop() throws {
+        let key = Data((0..<32).map { UInt8($0) }).base64EncodedString()
+        let box = try SecretBox(base64Key: key)
+        let sealed = try box.seal("shpat_123", boundTo: "shop:7")
+        #expect(!String(decoding: sealed, as: UTF8.self).contains("shpat_123"))
+        #expect(try box.open(sealed, boundTo: "shop:7") == "shpat_123")
+        #expect(throws: SecretBox.Failure.cannotOpen) { try box.open(sealed, boundTo: "shop:8") }
+        let otherKey = try SecretBox(base64Key: Data(repeating: 9, count: 32).base64EncodedString())
+        #expect(throws: SecretBox.Failure.cannotOpen) { try otherKey.open(sealed, boundTo: "shop:7") }
+        #expect(throws: SecretBox.Failure.invalidKey) { try SecretBox(base64Key: "c2hvcnQ=") }
+    }
+
+    @Test func publishableIsFreeStockLessTheBufferNeverNegative() {
+        let stock = [Availability.Stock(quantity: 10, reserved: 3), Availability.Stock(quantity: 5, reserved: 0)]
+        #expect(Availability.publishable(stock, buffer: 0) == 12)
+        #expect(Availability.publishable(stock, buffer: 2) == 10)
+        #expect(Availability.publishable(stock, buffer: 20) == 0)
+        #expect(Availability.publishable([], buffer: 0) == 0)
+        #expect(Availability.publishable([Availability.Stock(quantity: Decimal(string: "2.5")!, reserved: 0)], buffer: 0) == 2)
+    }
+
+    @Test func theWarehouseWinsUnlessTheDirectionLetsTheStorefrontWrite() {
+        let published = Date(timeIntervalSince1970: 1_000)
+        let later = published.addingTimeInterval(5), earlier = published.addingTimeInterval(-5)
+        func decide(_ direction: InventoryDirection, _ reported: Int, at: Date, allows: Bool = true) -> InventoryDirection.Decision {
+            direction.decide(reported: reported, reportedAt: at, lastPublished: 8, lastPublishedAt: published, locationAllowsShopWrites: allows)
+        }
+        #expect(decide(.warehouseToShop, 8, at: later) == .ownEcho)
+        #expect(decide(.warehouseToShop, 5, at: later) == .correctStorefront)
+        #expect(decide(.shopToWarehouse, 5, at: earlier) == .adjustWarehouse)
+        #expect(decide(.bidirectional, 5, at: later) == .adjustWarehouse)
+        #expect(decide(.bidirectional, 5, at: earlier) == .correctStorefront, "older than what we published")
+        #expect(decide(.bidirectional, 5, at: later, allows: false) == .correctStorefront, "the location does not allow it")
+    }
+}
