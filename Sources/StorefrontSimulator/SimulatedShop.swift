@@ -47,5 +47,15 @@ struct SimulatedShop: Sendable {
         var throttled: Int = 0
 
         init() {}
+
+        /// Switches left out of a control request are off.
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            latencyMilliseconds = try c.decodeIfPresent(Int.self, forKey: .latencyMilliseconds) ?? 0
+            serverErrorRate = try c.decodeIfPresent(Double.self, forKey: .serverErrorRate) ?? 0
+            tooManyRequests = try c.decodeIfPresent(Int.self, forKey: .tooManyRequests) ?? 0
+            retryAfterSeconds = try c.decodeIfPresent(Int.self, forKey: .retryAfterSeconds) ?? 1
+            throttled = try c.decodeIfPresent(Int.self, forKey: .throttled) ?? 0
+        }
     }
 }

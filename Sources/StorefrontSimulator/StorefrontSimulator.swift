@@ -1,3 +1,153 @@
-/// A local stand-in for the Shopify Admin API subset Stockyard speaks, and its signed webhooks, for tests,
-/// demos and benchmarks (`../shared/acceptance/storefront_protocol.md`). The storefronts issue fills this target.
-enum StorefrontSimulator {}
+import Foundation
+import Hummingbird
+import Synchronization
+
+/// A local stand-in for the Shopify Admin GraphQL subset Stockyard speaks (../shared/acceptance/storefront_protocol.md),
+/// served over real HTTP for tests, demos and benchmarks. Each shop lives under `/shops/{domain}`, which is the
+/// API base URL Stockyard is given for it: `POST /shops/{domain}/admin/api/{version}/graphql.json` with
+/// `X-Shopify-Access-Token`. The control API under `/_simulator` creates shops, reads and edits levels, and sets
+/// fault switches.
+public final class StorefrontSimulator: Sendable {
+    let shops = Mutex<[String: SimulatedShop]>([:])
+
+    public init() {}
+
+    public func router() -> Router<SimulatorRequestContext> {
+        let router = Router(context: SimulatorRequestContext.self)
+        router.post("/shops/:domain/admin/api/:version/graphql.json") { request, context in
+            try await self.graphQL(request, context: context)
+        }
+        router.post("/_simulator/shops") { request, context in
+            let spec = try await request.decode(as: ShopSpec.self, context: context)
+            self.shops.withLock { $0[spec.domain] = spec.shop }
+            return Response(status: .created)
+        }
+        router.get("/_simulator/shops/:domain/levels") { _, context in
+            let domain = try context.parameters.require("domain")
+            guard let levels = self.shops.withLock({ $0[domain]?.levels }) else { throw HTTPError(.notFound) }
+            return levels.map { LevelSpec(inventoryItemId: $0.key.item, locationId: $0.key.location, available: $0.value) }
+                .sorted { ($0.inventoryItemId, $0.locationId) < ($1.inventoryItemId, $1.locationId) }
+        }
+        router.put("/_simulator/shops/:domain/faults") { request, context in
+            let domain = try context.parameters.require("domain")
+            let faults = try await request.decode(as: SimulatedShop.Faults.self, context: context)
+            try self.withShop(domain) { $0.faults = faults }
+            return Response(status: .noContent)
+        }
+        return router
+    }
+
+    /// The simulator as an HTTP server on `host:port` (0: any free port).
+    public func application(host: String = "127.0.0.1", port: Int = 0) -> some ApplicationProtocol {
+        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "storefront-simulator"))
+    }
+
+    func withShop<T>(_ domain: String, _ body: (inout SimulatedShop) throws -> T) throws -> T {
+        try shops.withLock { shops in
+            guard var shop = shops[domain] else { throw HTTPError(.notFound, message: "no shop \(domain)") }
+            defer { shops[domain] = shop }
+            return try body(&shop)
+        }
+    }
+
+    // MARK: - GraphQL
+
+    private func graphQL(_ request: Request, context: SimulatorRequestContext) async throws -> Response {
+        let domain = try context.parameters.require("domain")
+        let token = request.headers[.init("X-Shopify-Access-Token")!]
+        let (faults, authorized) = try withShop(domain) { shop in
+            shop.calls += 1
+            return (shop.faults, shop.accessToken == token)
+        }
+        guard authorized else {
+            return Self.json(status: .unauthorized, ["errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"])
+        }
+        if faults.latencyMilliseconds > 0 { try await Task.sleep(for: .milliseconds(faults.latencyMilliseconds)) }
+        if faults.tooManyRequests > 0 {
+            try withShop(domain) { $0.faults.tooManyRequests -= 1 }
+            var response = Self.json(status: .tooManyRequests, ["errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."])
+            response.headers[.retryAfter] = String(faults.retryAfterSeconds)
+            return response
+        }
+        if faults.serverErrorRate > 0 && Double.random(in: 0..<1) < faults.serverErrorRate {
+            return Self.json(status: .badGateway, ["errors": "Bad gateway"])
+        }
+        if faults.throttled > 0 {
+            try withShop(domain) { $0.faults.throttled -= 1 }
+            return Self.json(status: .ok, [
+                "errors": [["message": "Throttled", "extensions": ["code": "THROTTLED"]]],
+                "extensions": ["cost": ["requestedQueryCost": 10, "throttleStatus": ["maximumAvailable": 2000, "currentlyAvailable": 0, "restoreRate": 100]]],
+            ])
+        }
+        let body = try await request.body.collect(upTo: 4 << 20)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+              let query = object["query"] as? String else {
+            return Self.json(status: .badRequest, ["errors": [["message": "Parse error: expected a JSON body with 'query'"]]])
+        }
+        let variables = object["variables"] as? [String: Any] ?? [:]
+        guard query.contains("inventorySetQuantities") else {
+            return Self.json(status: .ok, ["errors": [["message": "This simulator does not implement the requested operation"]]])
+        }
+        return try setQuantities(query: query, variables: variables, domain: domain)
+    }
+
+    private func setQuantities(query: String, variables: [String: Any], domain: String) throws -> Response {
+        guard let input = variables["input"] as? [String: Any], let name = input["name"] as? String,
+              let rawQuantities = input["quantities"] as? [[String: Any]] else {
+            return Self.json(status: .ok, ["errors": [["message": "Variable $input of type InventorySetQuantitiesInput! was provided invalid value"]]])
+        }
+        var quantities: [InventorySetQuantities.Quantity] = []
+        for raw in rawQuantities {
+            guard let item = Self.gidNumber(raw["inventoryItemId"]), let location = Self.gidNumber(raw["locationId"]),
+                  let quantity = raw["quantity"] as? Int, raw.keys.contains("changeFromQuantity") else {
+                return Self.json(status: .ok, ["errors": [["message": "InventoryQuantityInput requires inventoryItemId, locationId, quantity and changeFromQuantity (null to opt out)"]]])
+            }
+            quantities.append(.init(inventoryItemId: item, locationId: location, quantity: quantity,
+                                    changeFromQuantity: raw["changeFromQuantity"] as? Int))
+        }
+        let key = query.firstMatch(of: /@idempotent\(\s*key:\s*"([^"]+)"\s*\)/).map { String($0.1) }
+        let result = try withShop(domain) { InventorySetQuantities.apply(quantities, name: name, idempotencyKey: key, to: &$0) }
+        let group: Any = result.groupID.map { id -> [String: Any] in
+            ["id": "gid://shopify/InventoryAdjustmentGroup/\(id)",
+             "changes": result.changes.map { ["name": $0.name, "delta": $0.delta, "quantityAfterChange": $0.quantityAfterChange] }]
+        } ?? NSNull()
+        return Self.json(status: .ok, ["data": ["inventorySetQuantities": [
+            "inventoryAdjustmentGroup": group,
+            "userErrors": result.userErrors.map { ["code": $0.code, "field": $0.field, "message": $0.message] },
+        ]]])
+    }
+
+    static func gidNumber(_ value: Any?) -> Int64? {
+        guard let text = value as? String, let last = text.split(separator: "/").last else { return nil }
+        return Int64(last)
+    }
+
+    static func json(status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// A shop as the control API creates it.
+struct ShopSpec: Decodable {
+    let domain: String
+    let accessToken: String
+    let webhookSecret: String
+    let locations: [SimulatedShop.Location]?
+    let variants: [SimulatedShop.Variant]?
+    let levels: [LevelSpec]?
+
+    var shop: SimulatedShop {
+        var shop = SimulatedShop(domain: domain, accessToken: accessToken, webhookSecret: webhookSecret)
+        shop.locations = locations ?? []
+        shop.variants = variants ?? []
+        for level in levels ?? [] { shop.levels[.init(item: level.inventoryItemId, location: level.locationId)] = level.available }
+        return shop
+    }
+}
+
+struct LevelSpec: Codable, ResponseEncodable {
+    let inventoryItemId: Int64
+    let locationId: Int64
+    let available: Int
+}

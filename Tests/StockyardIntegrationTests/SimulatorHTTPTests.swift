@@ -1,0 +1,74 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import StorefrontSimulator
+import Testing
+
+/// The simulator over real HTTP: the control API, `inventorySetQuantities` as Shopify answers it, and faults.
+@Suite struct SimulatorHTTPTests {
+    static let mutation = """
+        mutation SetLevels($input: InventorySetQuantitiesInput!) {
+          inventorySetQuantities(input: $input) @idempotent(key: "KEY") {
+            inventoryAdjustmentGroup { id changes { name delta quantityAfterChange } }
+            userErrors { code field message }
+          }
+        }
+        """
+
+    func setLevel(_ client: any TestClientProtocol, key: String, quantity: Int, from: Int?, token: String = "shpat_sim") async throws -> (HTTPResponse.Status, [String: Any], HTTPFields) {
+        let compare = from.map(String.init) ?? "null"
+        let body = #"{"query":\#(String(decoding: try JSONEncoder().encode(Self.mutation.replacingOccurrences(of: "KEY", with: key)), as: UTF8.self)),"variables":{"input":{"name":"available","reason":"correction","quantities":[{"inventoryItemId":"gid://shopify/InventoryItem/11","locationId":"gid://shopify/Location/1","quantity":\#(quantity),"changeFromQuantity":\#(compare)}]}}}"#
+        return try await client.execute(uri: "/shops/sim.myshopify.com/admin/api/2026-07/graphql.json", method: .post,
+                                        headers: [.contentType: "application/json", .init("X-Shopify-Access-Token")!: token],
+                                        body: ByteBuffer(string: body)) { response in
+            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
+            return (response.status, object, response.headers)
+        }
+    }
+
+    func levels(_ client: any TestClientProtocol) async throws -> String {
+        try await client.execute(uri: "/_simulator/shops/sim.myshopify.com/levels", method: .get) { String(buffer: $0.body) }
+    }
+
+    @Test func inventorySetQuantitiesOverHTTPWithFaults() async throws {
+        let simulator = StorefrontSimulator()
+        try await simulator.application().test(.live) { client in
+            let created = try await client.execute(uri: "/_simulator/shops", method: .post, headers: [.contentType: "application/json"],
+                                                   body: ByteBuffer(string: #"""
+                {"domain":"sim.myshopify.com","access_token":"shpat_sim","webhook_secret":"whsec",
+                 "locations":[{"id":1,"name":"Shop floor"}],
+                 "variants":[{"id":21,"sku":"P1","inventory_item_id":11,"status":"ACTIVE"}],
+                 "levels":[{"inventory_item_id":11,"location_id":1,"available":4}]}
+                """#)) { $0.status }
+            #expect(created == .created)
+
+            #expect(try await setLevel(client, key: "a", quantity: 9, from: 4, token: "wrong").0 == .unauthorized)
+            let stale = try await setLevel(client, key: "b", quantity: 9, from: 3)
+            let staleErrors = ((stale.1["data"] as? [String: Any])?["inventorySetQuantities"] as? [String: Any])?["userErrors"] as? [[String: Any]]
+            #expect(staleErrors?.first?["code"] as? String == "CHANGE_FROM_QUANTITY_STALE")
+            #expect(try await levels(client).contains(#""available":4"#))
+
+            let set = try await setLevel(client, key: "c", quantity: 9, from: 4)
+            let group = ((set.1["data"] as? [String: Any])?["inventorySetQuantities"] as? [String: Any])?["inventoryAdjustmentGroup"] as? [String: Any]
+            #expect((group?["changes"] as? [[String: Any]])?.first?["delta"] as? Int == 5)
+            let replay = try await setLevel(client, key: "c", quantity: 9, from: 4)
+            #expect(NSDictionary(dictionary: replay.1) == NSDictionary(dictionary: set.1), "a replayed key answers the first result")
+            #expect(try await levels(client).contains(#""available":9"#))
+
+            let faults = try await client.execute(uri: "/_simulator/shops/sim.myshopify.com/faults", method: .put,
+                                                  headers: [.contentType: "application/json"],
+                                                  body: ByteBuffer(string: #"{"too_many_requests":1,"retry_after_seconds":2,"throttled":1}"#)) { $0.status }
+            #expect(faults == .noContent)
+            let limited = try await setLevel(client, key: "d", quantity: 1, from: 9)
+            #expect(limited.0 == .tooManyRequests && limited.2[.retryAfter] == "2")
+            let throttled = try await setLevel(client, key: "d", quantity: 1, from: 9)
+            let code = ((throttled.1["errors"] as? [[String: Any]])?.first?["extensions"] as? [String: Any])?["code"] as? String
+            #expect(throttled.0 == .ok && code == "THROTTLED")
+            #expect(try await levels(client).contains(#""available":9"#), "refused calls change nothing")
+            #expect(try await setLevel(client, key: "d", quantity: 1, from: 9).0 == .ok)
+            #expect(try await levels(client).contains(#""available":1"#))
+        }
+    }
+}
