@@ -1,0 +1,163 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Stockyard's side of Shopify's Admin GraphQL API (../shared/acceptance/storefront_protocol.md), pointed per shop at
+/// a base URL (the real storefront, or `StorefrontSimulator`). Answers what happened in terms a job can act on:
+/// applied, a stale compare, rejected, or a failure to retry later (throttled, 429, 5xx, transport).
+public struct StorefrontClient: Sendable {
+    public struct Credentials: Sendable {
+        /// `https://name.myshopify.com` for Shopify; the simulator's `/shops/{domain}` URL for tests.
+        public var baseURL: String
+        public var apiVersion: String
+        public var accessToken: String
+
+        public init(baseURL: String, apiVersion: String = "2026-07", accessToken: String) {
+            self.baseURL = baseURL
+            self.apiVersion = apiVersion
+            self.accessToken = accessToken
+        }
+    }
+
+    /// One level to write: `available` of an inventory item at a location, compared against what we believe is there.
+    public struct LevelWrite: Sendable, Equatable {
+        public let inventoryItemID: Int64
+        public let locationID: Int64
+        public let quantity: Int
+        /// What we believe the storefront holds now; nil sends an explicit null (no compare).
+        public let changeFrom: Int?
+
+        public init(inventoryItemID: Int64, locationID: Int64, quantity: Int, changeFrom: Int?) {
+            self.inventoryItemID = inventoryItemID
+            self.locationID = locationID
+            self.quantity = quantity
+            self.changeFrom = changeFrom
+        }
+    }
+
+    public struct UserError: Sendable, Equatable {
+        public let code: String
+        public let message: String
+
+        public init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
+    }
+
+    public enum SetOutcome: Sendable, Equatable {
+        case applied(groupID: String)
+        /// Someone changed the level since we last saw it (CHANGE_FROM_QUANTITY_STALE): read it, then decide.
+        case stale
+        case rejected([UserError])
+    }
+
+    public enum Failure: Error, Equatable {
+        /// THROTTLED or 429: try again after this long.
+        case throttled(retryAfter: Duration)
+        case unavailable(status: Int)
+        case unauthorized
+        case malformed(String)
+        case transport(String)
+    }
+
+    static let setQuantitiesDocument = """
+        mutation SetLevels($input: InventorySetQuantitiesInput!) {
+          inventorySetQuantities(input: $input) @idempotent(key: "%KEY%") {
+            inventoryAdjustmentGroup { id changes { name delta quantityAfterChange } }
+            userErrors { code field message }
+          }
+        }
+        """
+
+    let http: HTTPClient
+    let timeout: TimeAmount
+
+    public init(http: HTTPClient = .shared, timeout: TimeAmount = .seconds(5)) {
+        self.http = http
+        self.timeout = timeout
+    }
+
+    /// Sets `available` for up to 250 levels in one call; `idempotencyKey` (one per logical write, reused on retry)
+    /// makes a retried call change nothing twice.
+    public func setAvailable(_ levels: [LevelWrite], idempotencyKey: String, reference: String,
+                             credentials: Credentials) async throws(Failure) -> SetOutcome {
+        guard idempotencyKey.wholeMatch(of: /[A-Za-z0-9_-]{1,100}/) != nil else { throw .malformed("idempotency key \(idempotencyKey)") }
+        let quantities: [[String: Any]] = levels.map { level in
+            ["inventoryItemId": "gid://shopify/InventoryItem/\(level.inventoryItemID)",
+             "locationId": "gid://shopify/Location/\(level.locationID)",
+             "quantity": level.quantity,
+             "changeFromQuantity": level.changeFrom.map { $0 as Any } ?? NSNull()]
+        }
+        let body: [String: Any] = [
+            "query": Self.setQuantitiesDocument.replacingOccurrences(of: "%KEY%", with: idempotencyKey),
+            "variables": ["input": ["name": "available", "reason": "correction", "referenceDocumentUri": reference,
+                                    "quantities": quantities]],
+        ]
+        let response = try await post(body, credentials: credentials)
+        let result = ((response["data"] as? [String: Any])?["inventorySetQuantities"] as? [String: Any]) ?? [:]
+        let errors = (result["userErrors"] as? [[String: Any]] ?? []).map {
+            UserError(code: $0["code"] as? String ?? "", message: $0["message"] as? String ?? "")
+        }
+        if !errors.isEmpty {
+            return errors.allSatisfy { $0.code == "CHANGE_FROM_QUANTITY_STALE" } ? .stale : .rejected(errors)
+        }
+        guard let group = result["inventoryAdjustmentGroup"] as? [String: Any], let id = group["id"] as? String else {
+            throw .malformed("no inventoryAdjustmentGroup in the answer")
+        }
+        return .applied(groupID: id)
+    }
+
+    /// One GraphQL call; HTTP and GraphQL-level failures become `Failure`s.
+    func post(_ body: [String: Any], credentials: Credentials) async throws(Failure) -> [String: Any] {
+        var request = HTTPClientRequest(url: "\(credentials.baseURL)/admin/api/\(credentials.apiVersion)/graphql.json")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "X-Shopify-Access-Token", value: credentials.accessToken)
+        do {
+            request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)))
+        } catch {
+            throw .malformed("cannot encode the request: \(error)")
+        }
+        let status: Int
+        let headers: HTTPHeaders
+        let data: ByteBuffer
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            status = Int(response.status.code)
+            headers = response.headers
+            data = try await response.body.collect(upTo: 8 << 20)
+        } catch {
+            throw .transport(String(describing: error))
+        }
+        switch status {
+        case 200..<300: break
+        case 401, 403: throw .unauthorized
+        case 429: throw .throttled(retryAfter: .seconds(Double(headers.first(name: "Retry-After") ?? "") ?? 1))
+        case 500...: throw .unavailable(status: status)
+        default: throw .malformed("HTTP \(status)")
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: data))) as? [String: Any] else {
+            throw .malformed("the answer is not a JSON object")
+        }
+        if let errors = object["errors"] as? [[String: Any]], !errors.isEmpty {
+            if errors.contains(where: { ($0["extensions"] as? [String: Any])?["code"] as? String == "THROTTLED" }) {
+                throw .throttled(retryAfter: Self.throttleWait(object))
+            }
+            throw .malformed(errors.compactMap { $0["message"] as? String }.joined(separator: "; "))
+        }
+        return object
+    }
+
+    /// How long until the cost bucket holds what the call asked for (at least 100 ms, 1 s when not said).
+    static func throttleWait(_ object: [String: Any]) -> Duration {
+        guard let cost = (object["extensions"] as? [String: Any])?["cost"] as? [String: Any],
+              let status = cost["throttleStatus"] as? [String: Any],
+              let available = status["currentlyAvailable"] as? Double, let rate = status["restoreRate"] as? Double, rate > 0 else {
+            return .seconds(1)
+        }
+        let requested = cost["requestedQueryCost"] as? Double ?? 10
+        return .milliseconds(max(100, Int((max(0, requested - available) / rate) * 1000)))
+    }
+}

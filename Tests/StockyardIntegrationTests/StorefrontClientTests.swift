@@ -1,0 +1,68 @@
+import Foundation
+import HummingbirdTesting
+import NIOCore
+import StockyardSync
+import StorefrontSimulator
+import Testing
+
+/// Stockyard's storefront client against the simulator over HTTP: every answer becomes an outcome a job can act on.
+@Suite struct StorefrontClientTests {
+    func withShop(_ body: @Sendable (StorefrontClient.Credentials, any TestClientProtocol) async throws -> Void) async throws {
+        try await StorefrontSimulator().application().test(.live) { client in
+            _ = try await client.execute(uri: "/_simulator/shops", method: .post, headers: [.contentType: "application/json"],
+                                         body: ByteBuffer(string: #"""
+                {"domain":"c.myshopify.com","access_token":"tok","webhook_secret":"s",
+                 "levels":[{"inventory_item_id":11,"location_id":1,"available":4},{"inventory_item_id":12,"location_id":1,"available":0}]}
+                """#)) { _ in }
+            let port = try #require(client.port)
+            try await body(.init(baseURL: "http://127.0.0.1:\(port)/shops/c.myshopify.com", accessToken: "tok"), client)
+        }
+    }
+
+    func faults(_ client: any TestClientProtocol, _ json: String) async throws {
+        _ = try await client.execute(uri: "/_simulator/shops/c.myshopify.com/faults", method: .put,
+                                     headers: [.contentType: "application/json"], body: ByteBuffer(string: json)) { _ in }
+    }
+
+    @Test func outcomesAndFailuresOfSettingLevels() async throws {
+        try await withShop { credentials, simulator in
+            let storefront = StorefrontClient()
+            let write = StorefrontClient.LevelWrite(inventoryItemID: 11, locationID: 1, quantity: 7, changeFrom: 4)
+            guard case .applied = try await storefront.setAvailable([write], idempotencyKey: "k-1", reference: "stockyard://job/1",
+                                                                    credentials: credentials) else {
+                Issue.record("expected the write to apply"); return
+            }
+            #expect(try await storefront.setAvailable([write], idempotencyKey: "k-2", reference: "r", credentials: credentials) == .stale)
+            let negative = StorefrontClient.LevelWrite(inventoryItemID: 12, locationID: 1, quantity: -1, changeFrom: 0)
+            #expect(try await storefront.setAvailable([negative], idempotencyKey: "k-3", reference: "r", credentials: credentials)
+                    == .rejected([.init(code: "INVALID_QUANTITY_NEGATIVE", message: "The quantity can't be negative.")]))
+
+            var wrong = credentials
+            wrong.accessToken = "nope"
+            await #expect(throws: StorefrontClient.Failure.unauthorized) {
+                try await storefront.setAvailable([write], idempotencyKey: "k-4", reference: "r", credentials: wrong)
+            }
+            try await faults(simulator, #"{"too_many_requests":1,"retry_after_seconds":3}"#)
+            await #expect(throws: StorefrontClient.Failure.throttled(retryAfter: .seconds(3))) {
+                try await storefront.setAvailable([write], idempotencyKey: "k-5", reference: "r", credentials: credentials)
+            }
+            try await faults(simulator, #"{"throttled":1}"#)
+            await #expect(throws: StorefrontClient.Failure.throttled(retryAfter: .milliseconds(100))) {
+                try await storefront.setAvailable([write], idempotencyKey: "k-6", reference: "r", credentials: credentials)
+            }
+            try await faults(simulator, #"{"server_error_rate":1}"#)
+            await #expect(throws: StorefrontClient.Failure.unavailable(status: 502)) {
+                try await storefront.setAvailable([write], idempotencyKey: "k-7", reference: "r", credentials: credentials)
+            }
+            try await faults(simulator, "{}")
+            var away = credentials
+            away.baseURL = "http://127.0.0.1:1/shops/c.myshopify.com"
+            do {
+                _ = try await storefront.setAvailable([write], idempotencyKey: "k-8", reference: "r", credentials: away)
+                Issue.record("expected a transport failure")
+            } catch {
+                if case StorefrontClient.Failure.transport = error {} else { Issue.record("expected a transport failure, got \(error)") }
+            }
+        }
+    }
+}
