@@ -75,8 +75,27 @@ public final class ConnectionPool: Service, Sendable {
             release(connection)
             return result
         } catch {
-            release(connection)
+            // A connection the server ended (or that broke) may not look closed yet: never hand it out again.
+            if Self.isFatal(error) {
+                try? await connection.close()
+                release(nil)
+            } else {
+                release(connection)
+            }
             throw error
+        }
+    }
+
+    /// Errors after which a connection is not reused: the link broke, the protocol is out of step, or the server
+    /// is shutting this session down (SQLSTATE class 57P: admin shutdown, crash shutdown, cannot connect now).
+    static func isFatal(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        switch error.code {
+        case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown,
+             .messageDecodingFailure, .unexpectedBackendMessage:
+            return true
+        default:
+            return error.serverInfo?[.sqlState]?.hasPrefix("57P") ?? false
         }
     }
 

@@ -34,6 +34,10 @@ import Testing
         try await Database.withPool(url: environment.appURL, poolSize: 1, logger: environment.logger) { database in
             let first = try await database.withConnection { try await $0.rows("SELECT pg_backend_pid()").collect().first!.decode(Int32.self) }
             _ = try await environment.owner.collect("SELECT pg_terminate_backend(\(first))")
+            // pg_terminate_backend only signals: wait until the server process is gone.
+            try await waitUntil {
+                try await environment.owner.collect("SELECT count(*)::int FROM pg_stat_activity WHERE pid = \(first)")[0].decode(Int.self) == 0
+            }
             // The slot's connection is dead: at most the next query fails (503 in the API), then a new one serves.
             _ = try? await database.withConnection { try await $0.rows("SELECT 1").collect() }
             let second = try await database.withConnection { try await $0.rows("SELECT pg_backend_pid()").collect().first!.decode(Int32.self) }
