@@ -85,6 +85,7 @@ let package = Package(
         .executableTarget(
             name: "stockyard",
             dependencies: [
+                "StorefrontSimulator",
                 "StockyardAPI",
                 "StockyardStore",
                 "StockyardSync",

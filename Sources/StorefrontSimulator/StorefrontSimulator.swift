@@ -85,10 +85,35 @@ public final class StorefrontSimulator: Sendable {
             return Self.json(status: .badRequest, ["errors": [["message": "Parse error: expected a JSON body with 'query'"]]])
         }
         let variables = object["variables"] as? [String: Any] ?? [:]
-        guard query.contains("inventorySetQuantities") else {
-            return Self.json(status: .ok, ["errors": [["message": "This simulator does not implement the requested operation"]]])
-        }
-        return try setQuantities(query: query, variables: variables, domain: domain)
+        if query.contains("inventorySetQuantities") { return try setQuantities(query: query, variables: variables, domain: domain) }
+        if query.contains("productVariants") { return try catalogue(variables: variables, domain: domain) }
+        if query.contains("locations") { return try locations(domain: domain) }
+        return Self.json(status: .ok, ["errors": [["message": "This simulator does not implement the requested operation"]]])
+    }
+
+    /// `locations(first: 250)`: every location of the shop, one page.
+    private func locations(domain: String) throws -> Response {
+        let locations = try withShop(domain) { $0.locations }
+        return Self.json(status: .ok, ["data": ["locations": [
+            "nodes": locations.map { ["id": "gid://shopify/Location/\($0.id)", "name": $0.name] },
+            "pageInfo": ["hasNextPage": false, "endCursor": NSNull()],
+        ]]])
+    }
+
+    /// `productVariants(first: $first, after: $after)`: variants by id with their SKU, barcode, inventory item and
+    /// product status; the cursor is the last variant id of the page.
+    private func catalogue(variables: [String: Any], domain: String) throws -> Response {
+        let first = min(max(variables["first"] as? Int ?? 50, 1), 250)
+        let after = (variables["after"] as? String).flatMap { Int64($0) } ?? 0
+        let variants = try withShop(domain) { $0.variants }.filter { $0.id > after }.sorted { $0.id < $1.id }
+        let page = Array(variants.prefix(first))
+        return Self.json(status: .ok, ["data": ["productVariants": [
+            "nodes": page.map { variant -> [String: Any] in
+                ["id": "gid://shopify/ProductVariant/\(variant.id)", "sku": variant.sku.map { $0 as Any } ?? NSNull(), "barcode": variant.barcode.map { $0 as Any } ?? NSNull(),
+                 "inventoryItem": ["id": "gid://shopify/InventoryItem/\(variant.inventoryItemId)"], "product": ["status": variant.status]]
+            },
+            "pageInfo": ["hasNextPage": variants.count > first, "endCursor": page.last.map { String($0.id) as Any } ?? NSNull()],
+        ]]])
     }
 
     private func setQuantities(query: String, variables: [String: Any], domain: String) throws -> Response {

@@ -10,7 +10,7 @@ struct Stockyard: AsyncParsableCommand {
         commandName: "stockyard",
         abstract: "Keeps a warehouse, its storefronts and its point-of-sale terminals in step.",
         subcommands: [Serve.self, Worker.self, Migrate.self, CompanyCommand.self, ShopCommand.self, TokenCommand.self, Demo.self,
-                      ConfigCommand.self]
+                      ConfigCommand.self, SimulatorCommand.self]
     )
 }
 

@@ -24,6 +24,28 @@ import Testing
                                      headers: [.contentType: "application/json"], body: ByteBuffer(string: json)) { _ in }
     }
 
+    @Test func locationsAndEveryVariantPageByPage() async throws {
+        try await StorefrontSimulator().application().test(.live) { client in
+            let variants = (1...7).map { #"{"id":\#(100 + $0),"sku":"S\#($0)","inventory_item_id":\#(200 + $0),"status":"\#($0 == 7 ? "ARCHIVED" : "ACTIVE")"}"# }
+            _ = try await client.execute(uri: "/_simulator/shops", method: .post, headers: [.contentType: "application/json"],
+                                         body: ByteBuffer(string: #"""
+                {"domain":"c.myshopify.com","access_token":"tok","webhook_secret":"s",
+                 "locations":[{"id":1,"name":"Shop floor"},{"id":2,"name":"Warehouse 3PL"}],
+                 "variants":[\#(variants.joined(separator: ","))]}
+                """#)) { _ in }
+            let port = try #require(client.port)
+            let credentials = StorefrontClient.Credentials(baseURL: "http://127.0.0.1:\(port)/shops/c.myshopify.com", accessToken: "tok")
+            let storefront = StorefrontClient()
+            let locations = try await storefront.locations(credentials: credentials)
+            #expect(locations.map(\.id) == [1, 2] && locations.map(\.name) == ["Shop floor", "Warehouse 3PL"])
+            let all = try await storefront.variants(credentials: credentials, pageSize: 3)
+            #expect(all.map(\.id) == Array(101...107), "three pages of 3, 3 and 1")
+            let first = try #require(all.first)
+            #expect(first.sku == "S1" && first.barcode == nil && first.inventoryItemID == 201 && first.status == "ACTIVE")
+            #expect(all.last?.status == "ARCHIVED")
+        }
+    }
+
     @Test func outcomesAndFailuresOfSettingLevels() async throws {
         try await withShop { credentials, simulator in
             let storefront = StorefrontClient()

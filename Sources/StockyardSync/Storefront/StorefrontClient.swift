@@ -109,6 +109,66 @@ public struct StorefrontClient: Sendable {
         return .applied(groupID: id)
     }
 
+    public struct StorefrontLocation: Sendable, Equatable {
+        public let id: Int64
+        public let name: String
+    }
+
+    public struct Variant: Sendable, Equatable {
+        public let id: Int64
+        public let sku: String?
+        public let barcode: String?
+        public let inventoryItemID: Int64
+        /// The product's status: ACTIVE, DRAFT or ARCHIVED.
+        public let status: String
+    }
+
+    /// The shop's locations (for the location map's import).
+    public func locations(credentials: Credentials) async throws(Failure) -> [StorefrontLocation] {
+        let response = try await post(["query": "query { locations(first: 250) { nodes { id name } pageInfo { hasNextPage endCursor } } }"],
+                                      credentials: credentials)
+        let nodes = (((response["data"] as? [String: Any])?["locations"] as? [String: Any])?["nodes"] as? [[String: Any]]) ?? []
+        return try nodes.map { node throws(Failure) in
+            guard let id = Self.gidNumber(node["id"]), let name = node["name"] as? String else { throw .malformed("a location without id or name") }
+            return StorefrontLocation(id: id, name: name)
+        }
+    }
+
+    /// Every variant of the shop, page by page (for the product links' import).
+    public func variants(credentials: Credentials, pageSize: Int = 250) async throws(Failure) -> [Variant] {
+        let query = """
+            query Variants($first: Int!, $after: String) {
+              productVariants(first: $first, after: $after) {
+                nodes { id sku barcode inventoryItem { id } product { status } }
+                pageInfo { hasNextPage endCursor }
+              }
+            }
+            """
+        var variants: [Variant] = []
+        var after: String?
+        repeat {
+            let response = try await post(["query": query, "variables": ["first": pageSize, "after": after.map { $0 as Any } ?? NSNull()]],
+                                          credentials: credentials)
+            let page = ((response["data"] as? [String: Any])?["productVariants"] as? [String: Any]) ?? [:]
+            for node in page["nodes"] as? [[String: Any]] ?? [] {
+                guard let id = Self.gidNumber(node["id"]),
+                      let item = Self.gidNumber((node["inventoryItem"] as? [String: Any])?["id"]) else {
+                    throw .malformed("a variant without id or inventory item")
+                }
+                variants.append(Variant(id: id, sku: node["sku"] as? String, barcode: node["barcode"] as? String, inventoryItemID: item,
+                                        status: (node["product"] as? [String: Any])?["status"] as? String ?? "ACTIVE"))
+            }
+            let info = page["pageInfo"] as? [String: Any] ?? [:]
+            after = (info["hasNextPage"] as? Bool ?? false) ? info["endCursor"] as? String : nil
+        } while after != nil
+        return variants
+    }
+
+    static func gidNumber(_ value: Any?) -> Int64? {
+        guard let text = value as? String, let last = text.split(separator: "/").last else { return nil }
+        return Int64(last)
+    }
+
     /// One GraphQL call; HTTP and GraphQL-level failures become `Failure`s.
     func post(_ body: [String: Any], credentials: Credentials) async throws(Failure) -> [String: Any] {
         var request = HTTPClientRequest(url: "\(credentials.baseURL)/admin/api/\(credentials.apiVersion)/graphql.json")
