@@ -1,4 +1,5 @@
 import Foundation
+import StockyardCore
 import Hummingbird
 import Synchronization
 
@@ -95,7 +96,7 @@ public final class StorefrontSimulator: Sendable {
     private func locations(domain: String) throws -> Response {
         let locations = try withShop(domain) { $0.locations }
         return Self.json(status: .ok, ["data": ["locations": [
-            "nodes": locations.map { ["id": "gid://shopify/Location/\($0.id)", "name": $0.name] },
+            "nodes": locations.map { ["id": ShopifyGID.make("Location", $0.id), "name": $0.name] },
             "pageInfo": ["hasNextPage": false, "endCursor": NSNull()],
         ]]])
     }
@@ -109,8 +110,8 @@ public final class StorefrontSimulator: Sendable {
         let page = Array(variants.prefix(first))
         return Self.json(status: .ok, ["data": ["productVariants": [
             "nodes": page.map { variant -> [String: Any] in
-                ["id": "gid://shopify/ProductVariant/\(variant.id)", "sku": variant.sku.map { $0 as Any } ?? NSNull(), "barcode": variant.barcode.map { $0 as Any } ?? NSNull(),
-                 "inventoryItem": ["id": "gid://shopify/InventoryItem/\(variant.inventoryItemId)"], "product": ["status": variant.status]]
+                ["id": ShopifyGID.make("ProductVariant", variant.id), "sku": variant.sku.map { $0 as Any } ?? NSNull(), "barcode": variant.barcode.map { $0 as Any } ?? NSNull(),
+                 "inventoryItem": ["id": ShopifyGID.make("InventoryItem", variant.inventoryItemId)], "product": ["status": variant.status]]
             },
             "pageInfo": ["hasNextPage": variants.count > first, "endCursor": page.last.map { String($0.id) as Any } ?? NSNull()],
         ]]])
@@ -123,7 +124,7 @@ public final class StorefrontSimulator: Sendable {
         }
         var quantities: [InventorySetQuantities.Quantity] = []
         for raw in rawQuantities {
-            guard let item = Self.gidNumber(raw["inventoryItemId"]), let location = Self.gidNumber(raw["locationId"]),
+            guard let item = ShopifyGID.number(raw["inventoryItemId"]), let location = ShopifyGID.number(raw["locationId"]),
                   let quantity = raw["quantity"] as? Int, raw.keys.contains("changeFromQuantity") else {
                 return Self.json(status: .ok, ["errors": [["message": "InventoryQuantityInput requires inventoryItemId, locationId, quantity and changeFromQuantity (null to opt out)"]]])
             }
@@ -133,7 +134,7 @@ public final class StorefrontSimulator: Sendable {
         let key = query.firstMatch(of: /@idempotent\(\s*key:\s*"([^"]+)"\s*\)/).map { String($0.1) }
         let result = try withShop(domain) { InventorySetQuantities.apply(quantities, name: name, idempotencyKey: key, to: &$0) }
         let group: Any = result.groupID.map { id -> [String: Any] in
-            ["id": "gid://shopify/InventoryAdjustmentGroup/\(id)",
+            ["id": ShopifyGID.make("InventoryAdjustmentGroup", Int64(id)),
              "changes": result.changes.map { ["name": $0.name, "delta": $0.delta, "quantityAfterChange": $0.quantityAfterChange] }]
         } ?? NSNull()
         return Self.json(status: .ok, ["data": ["inventorySetQuantities": [
@@ -142,10 +143,6 @@ public final class StorefrontSimulator: Sendable {
         ]]])
     }
 
-    static func gidNumber(_ value: Any?) -> Int64? {
-        guard let text = value as? String, let last = text.split(separator: "/").last else { return nil }
-        return Int64(last)
-    }
 
     static func json(status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)

@@ -118,7 +118,6 @@ import Testing
     }
 
     @Test func cs06BadInputIsRefusedAndChangesNothing() async throws {
-        let environment = try await TestEnvironment.get()
         try await withAPI { client in
             let f = try await CheckoutFixture.make(client, flags: true)
             let other = try await CheckoutFixture.make(client, flags: true)
@@ -142,7 +141,6 @@ import Testing
             #expect(try await f.send(.post, "/v1/pickings/\(other.pick)/checkout-sync",
                                      #"{"dest_picking_id":\#(other.pack),"location_id":\#(other.pack1Location)}"#).status == .notFound)
             #expect(try await f.snapshot() == before)
-            _ = environment
         }
     }
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import StockyardCore
 import NIOCore
 import NIOHTTP1
 
@@ -85,8 +86,8 @@ public struct StorefrontClient: Sendable {
                              credentials: Credentials) async throws(Failure) -> SetOutcome {
         guard idempotencyKey.wholeMatch(of: /[A-Za-z0-9_-]{1,100}/) != nil else { throw .malformed("idempotency key \(idempotencyKey)") }
         let quantities: [[String: Any]] = levels.map { level in
-            ["inventoryItemId": "gid://shopify/InventoryItem/\(level.inventoryItemID)",
-             "locationId": "gid://shopify/Location/\(level.locationID)",
+            ["inventoryItemId": ShopifyGID.make("InventoryItem", level.inventoryItemID),
+             "locationId": ShopifyGID.make("Location", level.locationID),
              "quantity": level.quantity,
              "changeFromQuantity": level.changeFrom.map { $0 as Any } ?? NSNull()]
         }
@@ -129,7 +130,7 @@ public struct StorefrontClient: Sendable {
                                       credentials: credentials)
         let nodes = (((response["data"] as? [String: Any])?["locations"] as? [String: Any])?["nodes"] as? [[String: Any]]) ?? []
         return try nodes.map { node throws(Failure) in
-            guard let id = Self.gidNumber(node["id"]), let name = node["name"] as? String else { throw .malformed("a location without id or name") }
+            guard let id = ShopifyGID.number(node["id"]), let name = node["name"] as? String else { throw .malformed("a location without id or name") }
             return StorefrontLocation(id: id, name: name)
         }
     }
@@ -151,8 +152,8 @@ public struct StorefrontClient: Sendable {
                                           credentials: credentials)
             let page = ((response["data"] as? [String: Any])?["productVariants"] as? [String: Any]) ?? [:]
             for node in page["nodes"] as? [[String: Any]] ?? [] {
-                guard let id = Self.gidNumber(node["id"]),
-                      let item = Self.gidNumber((node["inventoryItem"] as? [String: Any])?["id"]) else {
+                guard let id = ShopifyGID.number(node["id"]),
+                      let item = ShopifyGID.number((node["inventoryItem"] as? [String: Any])?["id"]) else {
                     throw .malformed("a variant without id or inventory item")
                 }
                 variants.append(Variant(id: id, sku: node["sku"] as? String, barcode: node["barcode"] as? String, inventoryItemID: item,
@@ -164,10 +165,6 @@ public struct StorefrontClient: Sendable {
         return variants
     }
 
-    static func gidNumber(_ value: Any?) -> Int64? {
-        guard let text = value as? String, let last = text.split(separator: "/").last else { return nil }
-        return Int64(last)
-    }
 
     /// One GraphQL call; HTTP and GraphQL-level failures become `Failure`s.
     func post(_ body: [String: Any], credentials: Credentials) async throws(Failure) -> [String: Any] {
