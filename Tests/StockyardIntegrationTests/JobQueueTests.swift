@@ -328,7 +328,9 @@ import Testing
 }
 
 /// A real `stockyard worker` process killed with SIGKILL in the middle of a job: the job runs again once its
-/// lease expires, and the lost attempt counts. While it runs, the worker serves its metrics.
+/// lease expires, and the lost attempt counts. While it runs, the worker serves its metrics. The worker's lease is
+/// long so that no other test's housekeeping reclaims the job before the kill is checked; the test then moves the
+/// lease's end into the past instead of waiting for it.
 @Suite struct KilledWorkerTests {
     @Test func aJobWhoseWorkerProcessWasKilledRunsAgainAfterItsLease() async throws {
         let environment = try await TestEnvironment.get()
@@ -344,7 +346,7 @@ import Testing
         worker.arguments = ["worker"]
         worker.environment = ProcessInfo.processInfo.environment.merging([
             "STOCKYARD_DATABASE_URL": "postgres://\(environment.appURL.username):\(environment.appURL.password ?? "")@\(environment.appURL.host):\(environment.appURL.port)/\(environment.appURL.database)",
-            "STOCKYARD_JOB_KINDS": "drill.sleep", "STOCKYARD_JOB_LEASE_SECONDS": "2", "STOCKYARD_JOB_CONCURRENCY": "1",
+            "STOCKYARD_JOB_KINDS": "drill.sleep", "STOCKYARD_JOB_LEASE_SECONDS": "60", "STOCKYARD_JOB_CONCURRENCY": "1",
             "STOCKYARD_LOG_LEVEL": "error", "STOCKYARD_WORKER_METRICS_PORT": "\(metricsPort)",
         ]) { $1 }
         worker.standardOutput = FileHandle.nullDevice
@@ -361,6 +363,9 @@ import Testing
         kill(worker.processIdentifier, SIGKILL)
         worker.waitUntilExit()
         #expect(try await environment.job(id, company: company.id)?.state == .running, "left running: nobody released it")
+        try await environment.owner.withConnection { connection in
+            _ = try await connection.rows("UPDATE stockyard.sync_jobs SET locked_until = now() - interval '1 second' WHERE id = \(id)").collect()
+        }
 
         let log = RunLog()
         var handlers = JobHandlers()
