@@ -16,6 +16,8 @@ public struct APIDependencies: Sendable {
     public let expectedMigrations: [MigrationFile]
     /// Resolved tokens; answers only while a `TokenChangeListener` on it runs.
     public let tokenCache: TokenCache
+    /// Seals and opens the shops' storefront credentials (`STOCKYARD_SECRET_KEY`); nil when the key is not set.
+    public let secrets: SecretBox?
 
     public init(config: StockyardConfig, database: Database, registry: PrometheusCollectorRegistry,
                 expectedMigrations: [MigrationFile], tokenCache: TokenCache = TokenCache()) {
@@ -24,6 +26,7 @@ public struct APIDependencies: Sendable {
         self.registry = registry
         self.expectedMigrations = expectedMigrations
         self.tokenCache = tokenCache
+        self.secrets = config.secretKey.flatMap { try? SecretBox(base64Key: $0) }
     }
 
     /// The services the API needs besides the HTTP server (the pool itself is the caller's).
@@ -44,7 +47,7 @@ public func buildApplication(config: StockyardConfig, worker: Bool = true, logge
     var services: [any Service] = [dependencies.database.pool] + dependencies.services(logger: logger)
     if worker {
         services.append(JobRunner(settings: .init(config.jobs), database: dependencies.database, listenURL: config.databaseURL,
-                                  handlers: .standard, metrics: JobRunnerMetrics(registry: dependencies.registry), logger: logger))
+                                  handlers: .stockyard(secrets: dependencies.secrets), metrics: JobRunnerMetrics(registry: dependencies.registry), logger: logger))
     }
     return buildApplication(dependencies, services: services, logger: logger)
 }
@@ -73,16 +76,22 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<AppRequestCon
     HealthController(database: database, expectedMigrations: dependencies.expectedMigrations).register(on: router)
     MetricsController(registry: dependencies.registry, database: database).register(on: router)
     OpenAPIController().register(on: router)
+    WebhookController(events: WebhookEventRepository(database: database), secrets: dependencies.secrets).register(on: router)
 
     let authenticator = TokenAuthenticator(tokens: TokenRepository(database: database), cache: dependencies.tokenCache)
     let v1 = router.group("v1").add(middleware: authenticator)
     MeController(companies: CompanyRepository(database: database)).register(on: v1)
     TokenController(tokens: TokenRepository(database: database), cache: dependencies.tokenCache).register(on: v1)
     JobController(jobs: JobRepository(database: database)).register(on: v1)
+    ShopMappingController(locations: StorefrontLocationRepository(database: database),
+                          variants: StorefrontVariantRepository(database: database),
+                          importer: StorefrontImport(database: database, secrets: dependencies.secrets)).register(on: v1)
 
     // Business writes take an Idempotency-Key. Not the token routes: a replay would have to store the secret.
     let retryable = router.group("v1").add(middleware: authenticator)
         .add(middleware: IdempotencyMiddleware(keys: IdempotencyKeyRepository(database: database)))
+    ShopController(shops: ShopRepository(database: database, secrets: dependencies.secrets),
+                   levels: InventoryLevelRepository(database: database), drift: DriftRepository(database: database)).register(on: retryable)
     LocationController(locations: LocationRepository(database: database)).register(on: retryable)
     ProductController(products: ProductRepository(database: database)).register(on: retryable)
     WarehouseController(warehouses: WarehouseRepository(database: database)).register(on: retryable)

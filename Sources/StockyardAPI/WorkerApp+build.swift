@@ -14,7 +14,7 @@ public func buildWorkerApplication(config: StockyardConfig, logger: Logger) -> s
     let database = Database(url: config.databaseURL, poolSize: config.databasePoolSize, logger: logger)
     let registry = PrometheusCollectorRegistry()
     let runner = JobRunner(settings: .init(config.jobs), database: database, listenURL: config.databaseURL,
-                           handlers: .standard, metrics: JobRunnerMetrics(registry: registry), logger: logger)
+                           handlers: .stockyard(secrets: config.secretKey.flatMap { try? SecretBox(base64Key: $0) }), metrics: JobRunnerMetrics(registry: registry), logger: logger)
     let router = Router(context: AppRequestContext.self)
     router.get("/health") { _, _ in HealthController.Health(status: "ok") }
     MetricsController(registry: registry, database: database).register(on: router)

@@ -25,6 +25,8 @@ struct SimulatedShop: Sendable {
     let domain: String
     var accessToken: String
     var webhookSecret: String
+    /// Where webhooks go (Stockyard's `/v1/webhooks/shopify`); none are sent without one.
+    var webhookURL: String?
     var locations: [Location] = []
     var variants: [Variant] = []
     var levels: [LevelKey: Int] = [:]
@@ -45,6 +47,14 @@ struct SimulatedShop: Sendable {
         var retryAfterSeconds: Int = 1
         /// The next N calls get a THROTTLED GraphQL error.
         var throttled: Int = 0
+        /// Every webhook is delivered twice (same webhook and event ids).
+        var duplicateWebhooks = false
+        /// Each webhook is held until the next one has been sent (or 300 ms pass).
+        var outOfOrderWebhooks = false
+        /// The next N delivery attempts fail (sent with a wrong signature, so the receiver refuses them), then are retried.
+        var failingWebhookDeliveries: Int = 0
+        /// The first retry's wait; each further retry doubles it (Shopify: minutes to hours).
+        var webhookRetryMilliseconds: Int = 200
 
         init() {}
 
@@ -56,6 +66,10 @@ struct SimulatedShop: Sendable {
             tooManyRequests = try c.decodeIfPresent(Int.self, forKey: .tooManyRequests) ?? 0
             retryAfterSeconds = try c.decodeIfPresent(Int.self, forKey: .retryAfterSeconds) ?? 1
             throttled = try c.decodeIfPresent(Int.self, forKey: .throttled) ?? 0
+            duplicateWebhooks = try c.decodeIfPresent(Bool.self, forKey: .duplicateWebhooks) ?? false
+            outOfOrderWebhooks = try c.decodeIfPresent(Bool.self, forKey: .outOfOrderWebhooks) ?? false
+            failingWebhookDeliveries = try c.decodeIfPresent(Int.self, forKey: .failingWebhookDeliveries) ?? 0
+            webhookRetryMilliseconds = try c.decodeIfPresent(Int.self, forKey: .webhookRetryMilliseconds) ?? 200
         }
     }
 }

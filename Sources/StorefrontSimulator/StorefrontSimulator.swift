@@ -10,6 +10,7 @@ import Synchronization
 /// fault switches.
 public final class StorefrontSimulator: Sendable {
     let shops = Mutex<[String: SimulatedShop]>([:])
+    let outbox = WebhookOutbox()
 
     public init() {}
 
@@ -33,7 +34,29 @@ public final class StorefrontSimulator: Sendable {
             let domain = try context.parameters.require("domain")
             let faults = try await request.decode(as: SimulatedShop.Faults.self, context: context)
             try self.withShop(domain) { $0.faults = faults }
+            self.outbox.failNextAttempts(faults.failingWebhookDeliveries, domain: domain)
             return Response(status: .noContent)
+        }
+        router.put("/_simulator/shops/:domain/webhook") { request, context in
+            let domain = try context.parameters.require("domain")
+            let target = try await request.decode(as: WebhookTarget.self, context: context)
+            try self.withShop(domain) { $0.webhookURL = target.url }
+            return Response(status: .noContent)
+        }
+        // A person editing a level in the storefront's admin: the level changes and inventory_levels/update is sent.
+        router.put("/_simulator/shops/:domain/levels") { request, context in
+            let domain = try context.parameters.require("domain")
+            let level = try await request.decode(as: LevelSpec.self, context: context)
+            try self.withShop(domain) { $0.levels[.init(item: level.inventoryItemId, location: level.locationId)] = level.available }
+            self.emitLevelUpdate(domain: domain, item: level.inventoryItemId, location: level.locationId, available: level.available)
+            return Response(status: .noContent)
+        }
+        router.get("/_simulator/shops/:domain/stats") { _, context in
+            let domain = try context.parameters.require("domain")
+            let calls = try self.withShop(domain) { $0.calls }
+            let webhooks = self.outbox.stats(domain)
+            return ShopStats(calls: calls, webhooksDelivered: webhooks.delivered, webhookFailedAttempts: webhooks.failedAttempts,
+                             webhooksAbandoned: webhooks.abandoned, webhooksInFlight: self.outbox.inFlight)
         }
         return router
     }
@@ -87,6 +110,7 @@ public final class StorefrontSimulator: Sendable {
         }
         let variables = object["variables"] as? [String: Any] ?? [:]
         if query.contains("inventorySetQuantities") { return try setQuantities(query: query, variables: variables, domain: domain) }
+        if query.contains("inventoryLevel(") { return try level(variables: variables, domain: domain) }
         if query.contains("productVariants") { return try catalogue(variables: variables, domain: domain) }
         if query.contains("locations") { return try locations(domain: domain) }
         return Self.json(status: .ok, ["errors": [["message": "This simulator does not implement the requested operation"]]])
@@ -117,6 +141,17 @@ public final class StorefrontSimulator: Sendable {
         ]]])
     }
 
+    /// `inventoryItem(id:) { inventoryLevel(locationId:) { quantities(names: ["available"]) } }`: one level, or a null
+    /// level when the item is not stocked at the location.
+    private func level(variables: [String: Any], domain: String) throws -> Response {
+        guard let item = ShopifyGID.number(variables["inventoryItemId"]), let location = ShopifyGID.number(variables["locationId"]) else {
+            return Self.json(status: .ok, ["errors": [["message": "inventoryItemId and locationId are required"]]])
+        }
+        let available = try withShop(domain) { $0.levels[.init(item: item, location: location)] }
+        let level: Any = available.map { ["quantities": [["name": "available", "quantity": $0]]] as [String: Any] } ?? NSNull()
+        return Self.json(status: .ok, ["data": ["inventoryItem": ["id": ShopifyGID.make("InventoryItem", item), "inventoryLevel": level]]])
+    }
+
     private func setQuantities(query: String, variables: [String: Any], domain: String) throws -> Response {
         guard let input = variables["input"] as? [String: Any], let name = input["name"] as? String,
               let rawQuantities = input["quantities"] as? [[String: Any]] else {
@@ -132,7 +167,15 @@ public final class StorefrontSimulator: Sendable {
                                     changeFromQuantity: raw["changeFromQuantity"] as? Int))
         }
         let key = query.firstMatch(of: /@idempotent\(\s*key:\s*"([^"]+)"\s*\)/).map { String($0.1) }
-        let result = try withShop(domain) { InventorySetQuantities.apply(quantities, name: name, idempotencyKey: key, to: &$0) }
+        let (result, replayed) = try withShop(domain) { shop in
+            let replayed = key.map { shop.idempotentResults[$0] != nil } ?? false
+            return (InventorySetQuantities.apply(quantities, name: name, idempotencyKey: key, to: &shop), replayed)
+        }
+        if !replayed {
+            for change in result.changes where change.delta != 0 {
+                emitLevelUpdate(domain: domain, item: change.itemId, location: change.locationId, available: change.quantityAfterChange)
+            }
+        }
         let group: Any = result.groupID.map { id -> [String: Any] in
             ["id": ShopifyGID.make("InventoryAdjustmentGroup", Int64(id)),
              "changes": result.changes.map { ["name": $0.name, "delta": $0.delta, "quantityAfterChange": $0.quantityAfterChange] }]
@@ -143,6 +186,23 @@ public final class StorefrontSimulator: Sendable {
         ]]])
     }
 
+
+    /// Sends `inventory_levels/update` for a level that changed, if the shop has a webhook URL.
+    func emitLevelUpdate(domain: String, item: Int64, location: Int64, available: Int) {
+        guard let (url, secret, faults) = shops.withLock({ shops -> (String, String, SimulatedShop.Faults)? in
+            guard let shop = shops[domain], let url = shop.webhookURL else { return nil }
+            return (url, shop.webhookSecret, shop.faults)
+        }) else { return }
+        let now = Date()
+        let stamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(now)
+        let body: [String: Any] = ["inventory_item_id": item, "location_id": location, "available": available, "updated_at": stamp,
+                                   "admin_graphql_api_id": "gid://shopify/InventoryLevel/\(item)?inventory_item_id=\(item)"]
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        outbox.send(.init(url: url, domain: domain, secret: secret, topic: "inventory_levels/update", body: data,
+                          webhookID: UUID().uuidString.lowercased(), eventID: UUID().uuidString.lowercased(), triggeredAt: stamp),
+                    duplicate: faults.duplicateWebhooks, outOfOrder: faults.outOfOrderWebhooks,
+                    retryBase: .milliseconds(faults.webhookRetryMilliseconds))
+    }
 
     static func json(status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
@@ -155,12 +215,14 @@ struct ShopSpec: Decodable {
     let domain: String
     let accessToken: String
     let webhookSecret: String
+    let webhookUrl: String?
     let locations: [SimulatedShop.Location]?
     let variants: [SimulatedShop.Variant]?
     let levels: [LevelSpec]?
 
     var shop: SimulatedShop {
         var shop = SimulatedShop(domain: domain, accessToken: accessToken, webhookSecret: webhookSecret)
+        shop.webhookURL = webhookUrl
         shop.locations = locations ?? []
         shop.variants = variants ?? []
         for level in levels ?? [] { shop.levels[.init(item: level.inventoryItemId, location: level.locationId)] = level.available }
@@ -172,4 +234,16 @@ struct LevelSpec: Codable, ResponseEncodable {
     let inventoryItemId: Int64
     let locationId: Int64
     let available: Int
+}
+
+struct WebhookTarget: Decodable {
+    let url: String?
+}
+
+struct ShopStats: Codable, ResponseEncodable {
+    let calls: Int
+    let webhooksDelivered: Int
+    let webhookFailedAttempts: Int
+    let webhooksAbandoned: Int
+    let webhooksInFlight: Int
 }

@@ -14,6 +14,19 @@ extension Request {
     }
 }
 
+extension Request {
+    /// Like `decodeJSON`, for bodies whose every field is optional: an empty body is nil.
+    func decodeJSONOrEmpty<T: Decodable>(as type: T.Type, context: AppRequestContext) async throws -> T? {
+        let body = try await self.body.collect(upTo: context.maxUploadSize)
+        guard body.readableBytes > 0 else { return nil }
+        do {
+            return try JSONCoding.decoder.decode(T.self, from: body)
+        } catch let error as DecodingError {
+            throw AppError(InputError(error))
+        }
+    }
+}
+
 extension Parameters {
     /// A path id: a positive integer, or 404 (an id that cannot exist is simply not found).
     func requireID(_ name: String = "id", resource: String) throws(AppError) -> Int64 {

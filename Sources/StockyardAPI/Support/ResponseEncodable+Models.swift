@@ -22,3 +22,7 @@ extension SyncJob: ResponseEncodable {}
 extension JobStats: ResponseEncodable {}
 extension CheckoutSyncView: ResponseEncodable {}
 extension MoveLine: ResponseEncodable {}
+extension Shop: ResponseEncodable {}
+extension StorefrontLocation: ResponseEncodable {}
+extension StorefrontVariant: ResponseEncodable {}
+extension VariantImportSummary: ResponseEncodable {}

@@ -21,6 +21,9 @@ public struct StockyardConfig: Sendable, Equatable {
 
     /// The job runner's settings (`STOCKYARD_JOB_*`).
     public var jobs = JobsConfig()
+    /// `STOCKYARD_SECRET_KEY`: 32 random bytes in base64 (`openssl rand -base64 32`) that seal the shops' storefront
+    /// credentials at rest. Without it, credentials cannot be stored (`ops/run` makes one in `.data/`).
+    public var secretKey: String?
 
     public enum LogFormat: String, Sendable, Codable { case text, json }
 
@@ -122,6 +125,12 @@ public struct StockyardConfig: Sendable, Equatable {
         config.jobs.retentionHours = try integer("STOCKYARD_JOB_RETENTION_HOURS", in: 0...87_600) ?? config.jobs.retentionHours
         config.jobs.shutdownSeconds = try integer("STOCKYARD_JOB_SHUTDOWN_SECONDS", in: 0...3_600) ?? config.jobs.shutdownSeconds
         config.jobs.workerMetricsPort = try integer("STOCKYARD_WORKER_METRICS_PORT", in: 0...65535) ?? config.jobs.workerMetricsPort
+        if let key = value("STOCKYARD_SECRET_KEY") {
+            guard (try? SecretBox(base64Key: key)) != nil else {
+                throw .invalid(key: "STOCKYARD_SECRET_KEY", value: "(hidden)", reason: "expected 32 bytes in base64")
+            }
+            config.secretKey = key
+        }
         if let kinds = value("STOCKYARD_JOB_KINDS") {
             let list = kinds.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
             guard !list.isEmpty else { throw .invalid(key: "STOCKYARD_JOB_KINDS", value: kinds, reason: "expected comma-separated job kinds") }
@@ -152,6 +161,7 @@ public struct StockyardConfig: Sendable, Equatable {
             "STOCKYARD_JOB_SHUTDOWN_SECONDS": String(jobs.shutdownSeconds),
             "STOCKYARD_JOB_KINDS": jobs.kinds?.joined(separator: ",") ?? "(all)",
             "STOCKYARD_WORKER_METRICS_PORT": String(jobs.workerMetricsPort),
+            "STOCKYARD_SECRET_KEY": secretKey == nil ? "(unset)" : "(set)",
         ]
     }
 }

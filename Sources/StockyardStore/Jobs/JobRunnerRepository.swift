@@ -29,6 +29,13 @@ public struct JobRunnerRepository: Sendable {
         }
     }
 
+    /// When the next delayed job (debounced, or waiting for a retry) of `kinds` is due, if any is.
+    public func nextDue(kinds: [String]?, logger: Logger) async throws -> Date? {
+        try await database.withConnection { connection in
+            try await connection.query("SELECT stockyard.next_job_due(\(kinds)::text[])", logger: logger).collect()[0].decode(Date?.self)
+        }
+    }
+
     /// Marks the job done inside the handler's transaction (`connection`, in the job's company). Throws
     /// `LeaseLost` when the job is no longer this worker's, so the handler's effects roll back with it.
     public func complete(_ job: ClaimedJob, worker: String, on connection: PostgresConnection, logger: Logger) async throws {

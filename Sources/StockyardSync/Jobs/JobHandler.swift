@@ -22,7 +22,8 @@ public struct ClosureJobHandler: JobHandler {
 public final class JobContext: Sendable {
     public let job: ClaimedJob
     public let logger: Logger
-    let database: Database
+    /// The runner's database: repositories built on it join `transaction` and `finish` (same pool and company).
+    public let database: Database
     let runner: JobRunnerRepository
     let worker: String
     private let finished = Mutex(false)

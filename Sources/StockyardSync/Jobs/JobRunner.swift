@@ -82,6 +82,8 @@ public final class JobRunner: Service, Sendable {
         var awaitingAck = 0
         var stopping = false
         var listening = false
+        /// When the wake for the next delayed job is set for, if one is.
+        var timedWake: Date?
     }
 
     /// `listenURL` is where the LISTEN connection goes (the same database as `database`'s pool).
@@ -150,6 +152,7 @@ public final class JobRunner: Service, Sendable {
                         logger.warning("claiming jobs failed; retrying at the next wake", metadata: ["error": "\(String(reflecting: error))"])
                         break
                     }
+                    if claimed.count < max(free, settings.batchSize) { await wakeForNextDelayedJob() }
                     if claimed.isEmpty { break }
                     state.withLock { $0.inFlight.formUnion(claimed.map(\.key)) }
                     for job in claimed {
@@ -174,6 +177,25 @@ public final class JobRunner: Service, Sendable {
         if !unfinished.isEmpty {
             let released = (try? await jobs.release(worker: settings.worker, jobs: unfinished, logger: logger)) ?? 0
             logger.warning("released unfinished jobs at shutdown", metadata: ["jobs": "\(unfinished.map(\.id))", "released": "\(released)"])
+        }
+    }
+
+    /// Nothing more is due now: wake when the next delayed job is (a debounced push, a retry), rather than at the next
+    /// poll. One timer at a time, for the earliest time asked.
+    private func wakeForNextDelayedJob() async {
+        guard let due = try? await jobs.nextDue(kinds: settings.kinds, logger: logger) else { return }
+        let wait = due.timeIntervalSinceNow
+        guard wait < settings.pollInterval.inSeconds else { return }   // the poll comes first
+        let set = state.withLock { state in
+            if let timed = state.timedWake, timed <= due { return false }
+            state.timedWake = due
+            return true
+        }
+        guard set else { return }
+        Task {
+            try? await Task.sleep(for: .milliseconds(max(0, Int(wait * 1000)) + 1))
+            self.state.withLock { state in if state.timedWake == due { state.timedWake = nil } }
+            self.wake.yield()
         }
     }
 

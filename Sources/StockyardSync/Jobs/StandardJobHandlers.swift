@@ -1,6 +1,6 @@
 import StockyardCore
 
-/// The handlers every runner has. Capabilities add theirs here as they land (inventory push, webhooks, …).
+/// The handlers every runner has. Capabilities add theirs here as they land.
 extension JobHandlers {
     public static var standard: JobHandlers {
         var handlers = JobHandlers()
@@ -14,6 +14,14 @@ extension JobHandlers {
             }
             try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
         })
+        return handlers
+    }
+
+    /// Everything `serve` and `worker` run: the standard handlers and the storefront sync.
+    public static func stockyard(secrets: SecretBox?, client: StorefrontClient = StorefrontClient()) -> JobHandlers {
+        var handlers = standard
+        handlers.register(InventoryPushHandler.kind, InventoryPushHandler(client: client, secrets: secrets))
+        handlers.register(WebhookEventHandler.kind, WebhookEventHandler())
         return handlers
     }
 }

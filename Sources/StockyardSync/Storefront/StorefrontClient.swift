@@ -124,6 +124,27 @@ public struct StorefrontClient: Sendable {
         public let status: String
     }
 
+    /// `available` of one item at one location; nil when the item is not stocked there.
+    public func available(inventoryItemID: Int64, locationID: Int64, credentials: Credentials) async throws(Failure) -> Int? {
+        let query = """
+            query Level($inventoryItemId: ID!, $locationId: ID!) {
+              inventoryItem(id: $inventoryItemId) {
+                inventoryLevel(locationId: $locationId) { quantities(names: ["available"]) { name quantity } }
+              }
+            }
+            """
+        let response = try await post(["query": query, "variables": ["inventoryItemId": ShopifyGID.make("InventoryItem", inventoryItemID),
+                                                                     "locationId": ShopifyGID.make("Location", locationID)]],
+                                      credentials: credentials)
+        let item = (response["data"] as? [String: Any])?["inventoryItem"] as? [String: Any]
+        guard let level = item?["inventoryLevel"] as? [String: Any] else { return nil }
+        let quantities = level["quantities"] as? [[String: Any]] ?? []
+        guard let available = quantities.first(where: { $0["name"] as? String == "available" })?["quantity"] as? Int else {
+            throw .malformed("an inventory level without an available quantity")
+        }
+        return available
+    }
+
     /// The shop's locations (for the location map's import).
     public func locations(credentials: Credentials) async throws(Failure) -> [StorefrontLocation] {
         let response = try await post(["query": "query { locations(first: 250) { nodes { id name } pageInfo { hasNextPage endCursor } } }"],

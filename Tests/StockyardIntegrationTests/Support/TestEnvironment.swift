@@ -44,6 +44,9 @@ struct TestEnvironment: Sendable {
     }
 
     /// `migrations/` at the package root, wherever the tests run from.
+    /// The key the tests' shops' credentials are sealed with (32 bytes in base64).
+    static let secretKey = "c3RvY2t5YXJkLXRlc3RzLXNlY3JldC1rZXktMzJieXQ="
+
     static var migrationsDirectory: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("migrations").path
@@ -106,6 +109,7 @@ struct TestEnvironment: Sendable {
         config.maxBodyBytes = maxBodyBytes
         config.migrationsDirectory = Self.migrationsDirectory
         config.httpPort = 0
+        config.secretKey = Self.secretKey
         return config
     }
 

@@ -1,0 +1,125 @@
+import Foundation
+import Logging
+import PostgresNIO
+import StockyardCore
+
+/// Availability and the published/seen levels per (storefront location, variant). Reads go through the
+/// `reporting.inventory_availability` view, so psql users and the API see the same figures.
+public struct InventoryLevelRepository: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// The shop's levels, optionally for one SKU.
+    public func availability(shop: Int64, sku: String?, company: Int64, logger: Logger) async throws -> [InventoryLevel] {
+        try await database.withCompany(company, logger: logger) { connection in
+            try await Self.decode(connection.query("""
+                SELECT \(unescaped: Self.columns) FROM reporting.inventory_availability a
+                WHERE a.company_id = \(company) AND a.shop_id = \(shop) AND (\(sku)::text IS NULL OR a.sku = \(sku))
+                ORDER BY a.storefront_location_id, a.variant_id
+                """, logger: logger)).map(\.level)
+        }
+    }
+
+    /// The push's view of one (storefront location, product); nil when the location is not enabled or the product
+    /// has no variant in its shop.
+    public static func pushTarget(storefrontLocation: Int64, product: Int64, company: Int64, on connection: PostgresConnection,
+                                  logger: Logger) async throws -> PushTarget? {
+        try await decode(connection.query("""
+            SELECT \(unescaped: columns) FROM reporting.inventory_availability a
+            WHERE a.company_id = \(company) AND a.storefront_location_id = \(storefrontLocation) AND a.product_id = \(product)
+            """, logger: logger)).first
+    }
+
+    /// The level for a storefront's (location, inventory item) pair, for a webhook; nil when either is unknown.
+    public static func webhookTarget(shop: Int64, externalLocation: Int64, inventoryItem: Int64, company: Int64,
+                                     on connection: PostgresConnection, logger: Logger) async throws -> PushTarget? {
+        try await decode(connection.query("""
+            SELECT \(unescaped: columns) FROM reporting.inventory_availability a
+            WHERE a.company_id = \(company) AND a.shop_id = \(shop) AND a.external_location_id = \(externalLocation)
+              AND a.inventory_item_id = \(inventoryItem)
+            """, logger: logger)).first
+    }
+
+    /// What a webhook's (storefront location, inventory item) names in the shop, found or not, for classifying
+    /// the ones that have no level.
+    public static func webhookSubject(shop: Int64, externalLocation: Int64, inventoryItem: Int64, company: Int64,
+                                      on connection: PostgresConnection, logger: Logger) async throws -> WebhookSubject {
+        let rows = try await connection.query("""
+            SELECT (SELECT sl.id FROM stockyard.storefront_locations sl
+                    WHERE sl.company_id = \(company) AND sl.shop_id = \(shop) AND sl.external_id = \(externalLocation)),
+                   (SELECT sl.sync FROM stockyard.storefront_locations sl
+                    WHERE sl.company_id = \(company) AND sl.shop_id = \(shop) AND sl.external_id = \(externalLocation)),
+                   (SELECT v.id FROM stockyard.storefront_variants v
+                    WHERE v.company_id = \(company) AND v.shop_id = \(shop) AND v.inventory_item_id = \(inventoryItem)),
+                   (SELECT v.product_id FROM stockyard.storefront_variants v
+                    WHERE v.company_id = \(company) AND v.shop_id = \(shop) AND v.inventory_item_id = \(inventoryItem))
+            """, logger: logger)
+        let (location, sync, variant, product) = try await rows.collect()[0].decode((Int64?, String?, Int64?, Int64?).self)
+        return WebhookSubject(storefrontLocation: location, sync: sync.flatMap(StorefrontLocationSync.init(rawValue:)),
+                              variant: variant, product: product)
+    }
+
+    /// Whether an `inventory.push` for the pair is running now (its echo may be on its way).
+    public static func isPushRunning(dedupeKey: String, company: Int64, on connection: PostgresConnection,
+                                     logger: Logger) async throws -> Bool {
+        try await connection.query("""
+            SELECT EXISTS (SELECT FROM stockyard.sync_jobs WHERE company_id = \(company) AND state = 'running'
+                           AND kind = 'inventory.push' AND dedupe_key = \(dedupeKey))
+            """, logger: logger).collect()[0].decode(Bool.self)
+    }
+
+    /// Records a value Stockyard wrote (it is then also what the storefront holds).
+    public static func recordPublished(_ quantity: Int, storefrontLocation: Int64, variant: Int64, company: Int64,
+                                       on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO stockyard.inventory_levels AS l (company_id, storefront_location_id, variant_id, last_published,
+                                                         last_published_at, last_seen, last_seen_at, last_seen_source)
+            VALUES (\(company), \(storefrontLocation), \(variant), \(quantity)::int, now(), \(quantity)::int, now(), 'push')
+            ON CONFLICT (company_id, storefront_location_id, variant_id) DO UPDATE
+            SET last_published = EXCLUDED.last_published, last_published_at = EXCLUDED.last_published_at,
+                last_seen = EXCLUDED.last_seen, last_seen_at = EXCLUDED.last_seen_at, last_seen_source = 'push'
+            """, logger: logger)
+    }
+
+    /// Records what the storefront holds, as of `at`; an observation older than the one recorded is ignored.
+    public static func recordSeen(_ quantity: Int, at: Date, source: LevelSource, storefrontLocation: Int64, variant: Int64,
+                                  company: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO stockyard.inventory_levels AS l (company_id, storefront_location_id, variant_id, last_seen, last_seen_at,
+                                                         last_seen_source)
+            VALUES (\(company), \(storefrontLocation), \(variant), \(quantity)::int, \(at), \(source.rawValue))
+            ON CONFLICT (company_id, storefront_location_id, variant_id) DO UPDATE
+            SET last_seen = EXCLUDED.last_seen, last_seen_at = EXCLUDED.last_seen_at, last_seen_source = EXCLUDED.last_seen_source
+            WHERE l.last_seen_at IS NULL OR l.last_seen_at <= EXCLUDED.last_seen_at
+            """, logger: logger)
+    }
+
+    static let columns = """
+        a.shop_id, a.storefront_location_id, a.storefront_location_name, a.external_location_id, a.variant_id,
+        a.inventory_item_id, a.product_id, a.sku, a.on_hand, a.reserved, a.buffer, a.last_published, a.last_published_at,
+        a.last_seen, a.last_seen_at, a.direction, a.publishing, a.mapped_location_id, a.mapped_location_usage
+        """
+
+    static func decode(_ rows: PostgresRowSequence) async throws -> [PushTarget] {
+        var targets: [PushTarget] = []
+        for try await row in rows {
+            let c = row.makeRandomAccess()
+            let onHand = try c[8].decode(Decimal.self), reserved = try c[9].decode(Decimal.self), buffer = try c[10].decode(Int.self)
+            let level = InventoryLevel(
+                shopId: try c[0].decode(Int64.self), storefrontLocationId: try c[1].decode(Int64.self),
+                storefrontLocationName: try c[2].decode(String.self), externalLocationId: try c[3].decode(Int64.self),
+                variantId: try c[4].decode(Int64.self), inventoryItemId: try c[5].decode(Int64.self),
+                productId: try c[6].decode(Int64.self), sku: try c[7].decode(String?.self), onHand: onHand, reserved: reserved,
+                buffer: buffer,
+                computed: Availability.publishable([Availability.Stock(quantity: onHand, reserved: reserved)], buffer: buffer),
+                lastPublished: try c[11].decode(Int?.self), lastPublishedAt: try c[12].decode(Date?.self),
+                lastSeen: try c[13].decode(Int?.self), lastSeenAt: try c[14].decode(Date?.self))
+            targets.append(PushTarget(level: level,
+                                      direction: InventoryDirection(rawValue: try c[15].decode(String.self)) ?? .warehouseToShop,
+                                      isPublishing: try c[16].decode(Bool.self), mappedLocationId: try c[17].decode(Int64.self),
+                                      mappedLocationUsage: try c[18].decode(String.self)))
+        }
+        return targets
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Logging
+import PostgresNIO
+import StockyardCore
+import StockyardStore
+
+/// `inventory.push` (issue 6, item 5): publishes what one storefront location can sell of one product. The job is
+/// coalesced per pair, and reads the current quantities when it runs, so a burst of changes costs one call. The
+/// write is a compare-and-set against the level last seen, with an idempotency key per logical write; a stale
+/// compare reads the storefront's level, records the drift, and applies the direction rule.
+public struct InventoryPushHandler: JobHandler {
+    public static let kind = "inventory.push"
+    /// How many stale compares one run absorbs before it retries later.
+    static let staleRounds = 3
+
+    let client: StorefrontClient
+    let secrets: SecretBox?
+
+    public init(client: StorefrontClient, secrets: SecretBox?) {
+        self.client = client
+        self.secrets = secrets
+    }
+
+    /// The job's dedupe key; migration 0011's enqueue_inventory_pushes builds the same one in SQL.
+    public static func dedupeKey(storefrontLocation: Int64, product: Int64) -> String { "\(storefrontLocation):\(product)" }
+
+    public func run(_ job: ClaimedJob, context: JobContext) async throws {
+        guard case .number(let location)? = job.payload["storefront_location_id"], case .number(let product)? = job.payload["product_id"] else {
+            throw JobFailure.permanent("an inventory.push payload needs storefront_location_id and product_id")
+        }
+        let company = job.companyID, logger = context.logger
+        let loaded = try await context.transaction { connection -> (PushTarget, ShopConnection)? in
+            guard let target = try await InventoryLevelRepository.pushTarget(storefrontLocation: Int64(location), product: Int64(product),
+                                                                             company: company, on: connection, logger: logger),
+                  target.isPublishing,
+                  let shop = try await ShopRepository.connection(shop: target.level.shopId, company: company, on: connection, logger: logger)
+            else { return nil }
+            return (target, shop)
+        }
+        // Not enabled, not linked, not live, storefront-driven, or not connected: nothing to publish.
+        guard let (target, shop) = loaded else { return }
+        let credentials = try StorefrontClient.Credentials.open(shop, secrets: secrets)
+        do {
+            try await publish(target, credentials: credentials, job: job, context: context)
+        } catch let failure as StorefrontClient.Failure {
+            if failure == .unauthorized {
+                try await record(.companyAccess, target, actual: nil, "the storefront refused the shop's access token", context: context)
+            }
+            throw failure.jobFailure
+        }
+    }
+
+    private func publish(_ target: PushTarget, credentials: StorefrontClient.Credentials, job: ClaimedJob,
+                         context: JobContext) async throws {
+        let level = target.level, company = job.companyID, logger = context.logger
+        let quantity = level.computed
+        var changeFrom = level.lastSeen
+        if changeFrom == nil {
+            // Never seen: read it first, so the write can still be a compare-and-set.
+            changeFrom = try await storefrontLevel(target, credentials: credentials, context: context)
+        }
+        for _ in 0..<Self.staleRounds {
+            guard let believed = changeFrom else { return }
+            if believed != quantity {
+                let write = StorefrontClient.LevelWrite(inventoryItemID: level.inventoryItemId, locationID: level.externalLocationId,
+                                                        quantity: quantity, changeFrom: believed)
+                let key = "c\(company)-j\(job.id)-l\(level.externalLocationId)-i\(level.inventoryItemId)-q\(quantity)-f\(believed)"
+                switch try await client.setAvailable([write], idempotencyKey: key, reference: "stockyard://job/\(job.id)",
+                                                     credentials: credentials) {
+                case .applied:
+                    break
+                case .rejected(let errors):
+                    let notStocked = errors.contains { $0.code == "ITEM_NOT_STOCKED_AT_LOCATION" }
+                    try await record(notStocked ? .locationMapping : .productIdentity, target, actual: believed,
+                                     "the storefront refused the level: \(errors.map { "\($0.code) \($0.message)" }.joined(separator: "; "))",
+                                     context: context)
+                    throw JobFailure.permanent("the storefront refused the level: \(errors.map(\.code).joined(separator: ", "))")
+                case .stale:
+                    guard let actual = try await storefrontLevel(target, credentials: credentials, context: context) else { return }
+                    let decision = target.direction.decide(reported: actual, reportedAt: Date(), lastPublished: level.lastPublished,
+                                                           lastPublishedAt: level.lastPublishedAt,
+                                                           locationAllowsShopWrites: target.direction == .bidirectional)
+                    if decision == .adjustWarehouse && StorefrontInventoryChanges.canAdjust(target) {
+                        try await context.finish { connection in
+                            try await StorefrontInventoryChanges.adjustWarehouse(target, to: actual, at: Date(), source: .read,
+                                                                                 company: company, database: context.database,
+                                                                                 on: connection, logger: logger)
+                        }
+                        return
+                    }
+                    if decision == .adjustWarehouse {
+                        try await record(.locationMapping, target, actual: actual,
+                                         "the storefront held \(actual) where \(believed) was last seen, but its location maps to a view, where stock cannot be adjusted; \(quantity) is published again",
+                                         context: context)
+                    } else if actual != quantity {
+                        try await record(.directionConflict, target, actual: actual,
+                                         "the storefront held \(actual) where \(believed) was last seen: changed outside Stockyard; the warehouse wins and \(quantity) is published again",
+                                         context: context)
+                    }
+                    changeFrom = actual
+                    continue
+                }
+            }
+            try await context.finish { connection in
+                try await InventoryLevelRepository.recordPublished(quantity, storefrontLocation: level.storefrontLocationId,
+                                                                   variant: level.variantId, company: company, on: connection, logger: logger)
+                try await DriftRepository.resolve(storefrontLocation: level.storefrontLocationId, variant: level.variantId,
+                                                  resolution: "the storefront holds \(quantity) again", company: company,
+                                                  on: connection, logger: logger)
+            }
+            return
+        }
+        throw JobFailure.retryable("the storefront's level kept changing during the push", after: .milliseconds(200))
+    }
+
+    /// Reads the storefront's level and records it as seen; a level the storefront does not stock is drift.
+    private func storefrontLevel(_ target: PushTarget, credentials: StorefrontClient.Credentials, context: JobContext) async throws -> Int? {
+        let level = target.level, company = context.job.companyID, logger = context.logger
+        guard let actual = try await client.available(inventoryItemID: level.inventoryItemId, locationID: level.externalLocationId,
+                                                      credentials: credentials) else {
+            try await record(.locationMapping, target, actual: nil,
+                             "the storefront does not stock item \(level.inventoryItemId) at location \(level.externalLocationId)", context: context)
+            throw JobFailure.permanent("the storefront does not stock the item at the location")
+        }
+        try await context.transaction { connection in
+            try await InventoryLevelRepository.recordSeen(actual, at: Date(), source: .read, storefrontLocation: level.storefrontLocationId,
+                                                          variant: level.variantId, company: company, on: connection, logger: logger)
+        }
+        return actual
+    }
+
+    private func record(_ driftClass: DriftClass, _ target: PushTarget, actual: Int?, _ detail: String, context: JobContext) async throws {
+        let level = target.level
+        try await context.transaction { connection in
+            try await DriftRepository.record(DriftObservation(shop: level.shopId, driftClass: driftClass,
+                                                              storefrontLocation: level.storefrontLocationId, variant: level.variantId,
+                                                              expected: level.computed, actual: actual, detail: detail, source: "push"),
+                                             company: context.job.companyID, on: connection, logger: context.logger)
+        }
+    }
+}
