@@ -60,6 +60,20 @@ public struct InventoryLevelRepository: Sendable {
                               variant: variant, product: product)
     }
 
+    /// Locks a level's row (creating it if needed) until the transaction ends, so that two writers of what the
+    /// storefront holds (a webhook, a push that met a storefront change) take turns; read the level after this.
+    public static func lock(storefrontLocation: Int64, variant: Int64, company: Int64, on connection: PostgresConnection,
+                            logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO stockyard.inventory_levels (company_id, storefront_location_id, variant_id)
+            VALUES (\(company), \(storefrontLocation), \(variant)) ON CONFLICT DO NOTHING
+            """, logger: logger)
+        try await connection.query("""
+            SELECT 1 FROM stockyard.inventory_levels
+            WHERE company_id = \(company) AND storefront_location_id = \(storefrontLocation) AND variant_id = \(variant) FOR UPDATE
+            """, logger: logger)
+    }
+
     /// Whether an `inventory.push` for the pair is running now (its echo may be on its way).
     public static func isPushRunning(dedupeKey: String, company: Int64, on connection: PostgresConnection,
                                      logger: Logger) async throws -> Bool {

@@ -58,6 +58,7 @@ public struct InventoryPushHandler: JobHandler {
         if changeFrom == nil {
             // Never seen: read it first, so the write can still be a compare-and-set.
             changeFrom = try await storefrontLevel(target, credentials: credentials, context: context)
+            if let seen = changeFrom { try await recordSeen(seen, target, context: context) }
         }
         for _ in 0..<Self.staleRounds {
             guard let believed = changeFrom else { return }
@@ -81,13 +82,15 @@ public struct InventoryPushHandler: JobHandler {
                                                            lastPublishedAt: level.lastPublishedAt,
                                                            locationAllowsShopWrites: target.direction == .bidirectional)
                     if decision == .adjustWarehouse && StorefrontInventoryChanges.canAdjust(target) {
-                        try await context.finish { connection in
-                            try await StorefrontInventoryChanges.adjustWarehouse(target, to: actual, at: Date(), source: .read,
+                        let readAt = Date()
+                        _ = try await context.finish { connection in
+                            try await StorefrontInventoryChanges.adjustWarehouse(target, to: actual, at: readAt, source: .read,
                                                                                  company: company, database: context.database,
                                                                                  on: connection, logger: logger)
                         }
                         return
                     }
+                    try await recordSeen(actual, target, context: context)
                     if decision == .adjustWarehouse {
                         try await record(.locationMapping, target, actual: actual,
                                          "the storefront held \(actual) where \(believed) was last seen, but its location maps to a view, where stock cannot be adjusted; \(quantity) is published again",
@@ -113,7 +116,15 @@ public struct InventoryPushHandler: JobHandler {
         throw JobFailure.retryable("the storefront's level kept changing during the push", after: .milliseconds(200))
     }
 
-    /// Reads the storefront's level and records it as seen; a level the storefront does not stock is drift.
+    private func recordSeen(_ quantity: Int, _ target: PushTarget, context: JobContext) async throws {
+        try await context.transaction { connection in
+            try await InventoryLevelRepository.recordSeen(quantity, at: Date(), source: .read, storefrontLocation: target.level.storefrontLocationId,
+                                                          variant: target.level.variantId, company: context.job.companyID,
+                                                          on: connection, logger: context.logger)
+        }
+    }
+
+    /// Reads the storefront's level; a level the storefront does not stock is drift.
     private func storefrontLevel(_ target: PushTarget, credentials: StorefrontClient.Credentials, context: JobContext) async throws -> Int? {
         let level = target.level, company = context.job.companyID, logger = context.logger
         guard let actual = try await client.available(inventoryItemID: level.inventoryItemId, locationID: level.externalLocationId,
@@ -121,10 +132,6 @@ public struct InventoryPushHandler: JobHandler {
             try await record(.locationMapping, target, actual: nil,
                              "the storefront does not stock item \(level.inventoryItemId) at location \(level.externalLocationId)", context: context)
             throw JobFailure.permanent("the storefront does not stock the item at the location")
-        }
-        try await context.transaction { connection in
-            try await InventoryLevelRepository.recordSeen(actual, at: Date(), source: .read, storefrontLocation: level.storefrontLocationId,
-                                                          variant: level.variantId, company: company, on: connection, logger: logger)
         }
         return actual
     }

@@ -37,12 +37,18 @@ public struct WebhookEventHandler: JobHandler {
         }
         let reported = Int(available)
         let at = event.triggeredAt ?? event.receivedAt
-        guard let target = try await InventoryLevelRepository.webhookTarget(shop: event.shop, externalLocation: Int64(location),
-                                                                            inventoryItem: Int64(item), company: company,
-                                                                            on: connection, logger: logger) else {
+        func target() async throws -> PushTarget? {
+            try await InventoryLevelRepository.webhookTarget(shop: event.shop, externalLocation: Int64(location), inventoryItem: Int64(item),
+                                                             company: company, on: connection, logger: logger)
+        }
+        guard let found = try await target() else {
             return try await unknownSubject(event, item: Int64(item), location: Int64(location), reported: reported, company: company,
                                             logger: logger, on: connection)
         }
+        // Events of one level take turns; read it again once it is ours.
+        try await InventoryLevelRepository.lock(storefrontLocation: found.level.storefrontLocationId, variant: found.level.variantId,
+                                                company: company, on: connection, logger: logger)
+        let target = try await target() ?? found
         let level = target.level
         if let seenAt = level.lastSeenAt, at <= seenAt { return "dropped: older than the level last seen (\(seenAt))" }
         let key = InventoryPushHandler.dedupeKey(storefrontLocation: level.storefrontLocationId, product: level.productId)
@@ -54,9 +60,9 @@ public struct WebhookEventHandler: JobHandler {
                                                lastPublishedAt: level.lastPublishedAt,
                                                locationAllowsShopWrites: target.direction == .bidirectional)
         if decision == .adjustWarehouse && StorefrontInventoryChanges.canAdjust(target) {
-            try await StorefrontInventoryChanges.adjustWarehouse(target, to: reported, at: at, source: .webhook, company: company,
-                                                                 database: context.database, on: connection, logger: logger)
-            return "the warehouse took the storefront's change (\(reported - (level.lastSeen ?? level.computed)))"
+            let delta = try await StorefrontInventoryChanges.adjustWarehouse(target, to: reported, at: at, source: .webhook, company: company,
+                                                                             database: context.database, on: connection, logger: logger)
+            return "the warehouse took the storefront's change (\(delta))"
         }
         try await InventoryLevelRepository.recordSeen(reported, at: at, source: .webhook, storefrontLocation: level.storefrontLocationId,
                                                       variant: level.variantId, company: company, on: connection, logger: logger)

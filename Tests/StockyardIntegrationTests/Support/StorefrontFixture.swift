@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -197,6 +198,39 @@ extension TestClientProtocol {
                 throw TestFailure("simulator \(method) \(uri): \(response.status) \(String(buffer: response.body))")
             }
             return Data(response.body.readableBytesView)
+        }
+    }
+}
+
+extension StorefrontFixture {
+    /// A webhook delivery to Stockyard signed like Shopify's (with `secret`, the shop's by default).
+    func deliver(_ body: String, topic: String? = "inventory_levels/update", eventID: String? = UUID().uuidString,
+                 webhookID: String? = UUID().uuidString, triggeredAt: Date? = Date(), domain: String? = nil,
+                 secret: String = StorefrontFixture.webhookSecret, signature: String? = nil) async throws -> APIResponse {
+        var headers: HTTPFields = [:]
+        headers[HTTPField.Name("X-Shopify-Hmac-Sha256")!] = signature ?? WebhookSignature.sign(Data(body.utf8), secret: secret)
+        headers[HTTPField.Name("X-Shopify-Shop-Domain")!] = domain ?? self.domain
+        headers[HTTPField.Name("X-Shopify-API-Version")!] = "2026-07"
+        if let topic { headers[HTTPField.Name("X-Shopify-Topic")!] = topic }
+        if let eventID { headers[HTTPField.Name("X-Shopify-Event-Id")!] = eventID }
+        if let webhookID { headers[HTTPField.Name("X-Shopify-Webhook-Id")!] = webhookID }
+        if let triggeredAt {
+            headers[HTTPField.Name("X-Shopify-Triggered-At")!] = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(triggeredAt)
+        }
+        return try await api.send(.post, "/v1/webhooks/shopify", json: body, headers: headers)
+    }
+
+    /// An inventory_levels/update body.
+    static func levelUpdate(_ item: Int64, at location: Int64, available: Int) -> String {
+        #"{"inventory_item_id":\#(item),"location_id":\#(location),"available":\#(available),"updated_at":"2026-11-25T12:00:00Z"}"#
+    }
+
+    /// The shop's stored webhook events: (event key, processed, outcome).
+    func webhookEvents() async throws -> [(key: String, processed: Bool, outcome: String?)] {
+        try await environment.app.withCompany(company.id, logger: environment.logger) { connection in
+            try await connection.rows("""
+                SELECT event_key, processed_at IS NOT NULL, outcome FROM stockyard.webhook_events WHERE shop_id = \(shop.id) ORDER BY id
+                """).collect().map { try $0.decode((String, Bool, String?).self) }.map { (key: $0.0, processed: $0.1, outcome: $0.2) }
         }
     }
 }

@@ -1,0 +1,105 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import StockyardCore
+import StockyardStore
+import Testing
+
+/// `POST /v1/webhooks/shopify` (issue 6, item 6): signature before anything, the shop from its domain, each event
+/// once, processing as a job that follows the direction rule whatever the delivery order.
+@Suite struct WebhookTests {
+    typealias F = StorefrontFixture
+
+    @Test func forgeriesAreRefusedAndStoreNothing() async throws {
+        try await F.with { f in
+            // Another company's connected shop, with its own secret.
+            let other = try await f.environment.makeCompany()
+            let otherDomain = "o\(UInt32.random(in: 0...UInt32.max)).myshopify.com"
+            let connected = try await f.api.send(.post, "/v1/shops", token: other.token, json: #"""
+                {"name":"Other","domain":"\#(otherDomain)","api_base_url":"http://127.0.0.1:1/x","access_token":"t","webhook_secret":"other-secret"}
+                """#)
+            #expect(connected.status == .created, "\(connected.text)")
+            let body = F.levelUpdate(F.itemA, at: F.retail, available: 99)
+            let forgeries: [(String, APIResponse)] = [
+                ("signed with another secret", try await f.deliver(body, secret: "guess")),
+                ("signed by the other company for this shop's domain", try await f.deliver(body, secret: "other-secret")),
+                ("hex instead of base64", try await f.deliver(body, signature: String(repeating: "ab", count: 32))),
+                ("no signature", try await f.deliver(body, signature: "")),
+                ("an unknown domain", try await f.deliver(body, domain: "nobody.myshopify.com")),
+                ("no domain", try await f.deliver(body, domain: "")),
+                ("the body changed after signing", try await f.api.send(.post, "/v1/webhooks/shopify", json: body + " ", headers: [
+                    HTTPField.Name("X-Shopify-Hmac-Sha256")!: WebhookSignature.sign(Data(body.utf8), secret: F.webhookSecret),
+                    HTTPField.Name("X-Shopify-Shop-Domain")!: f.domain, HTTPField.Name("X-Shopify-Topic")!: "inventory_levels/update",
+                    HTTPField.Name("X-Shopify-Event-Id")!: "tampered"])),
+            ]
+            for (what, response) in forgeries {
+                #expect(response.status == .unauthorized && response.isProblem, "\(what): \(response.status) \(response.text)")
+            }
+            #expect(try await f.webhookEvents().isEmpty, "nothing stored")
+
+            let oversize = try await f.deliver(#"{"pad":"\#(String(repeating: "x", count: 2 << 20))"}"#)
+            #expect(oversize.status == .contentTooLarge)
+            let notJSON = try await f.deliver("not json")
+            #expect(notJSON.status == .badRequest && notJSON.isProblem)
+            let noTopic = try await f.deliver(body, topic: nil)
+            #expect(noTopic.status == .unprocessableContent && noTopic.text.contains("X-Shopify-Topic"))
+            #expect(try await f.webhookEvents().isEmpty)
+        }
+    }
+
+    @Test func aReplayIsStoredOnceAndActsOnce() async throws {
+        try await F.with(direction: .shopToWarehouse) { f in
+            try await f.count(f.productA, 10)
+            let body = F.levelUpdate(F.itemA, at: F.retail, available: 5)
+            let first = try await f.deliver(body, eventID: "evt-1", webhookID: "wh-1")
+            let again = try await f.deliver(body, eventID: "evt-1", webhookID: "wh-2")
+            let statuses = [try first.json()["status"] as? String, try again.json()["status"] as? String]
+            #expect(first.status == .ok && again.status == .ok && statuses == ["accepted", "duplicate"])
+            // Without an event id, the webhook id is the key.
+            let other = F.levelUpdate(F.itemB, at: F.retail, available: 0)
+            let byWebhookID = [try await f.deliver(other, eventID: nil, webhookID: "wh-9").json()["status"] as? String,
+                               try await f.deliver(other, eventID: nil, webhookID: "wh-9").json()["status"] as? String]
+            #expect(byWebhookID == ["accepted", "duplicate"])
+            try await f.settle()
+            #expect(try await f.webhookEvents().map(\.key) == ["evt-1", "wh-9"])
+            // Retail computes 10 − 2 (buffer) = 8; the storefront said 5: the warehouse took −3, once.
+            #expect(try await f.onHand(f.productA) == 7)
+            try await expectQuantsMatchHistory(company: f.company.id, environment: f.environment)
+        }
+    }
+
+    @Test func outOfOrderDeliveriesKeepTheNewestLevel() async throws {
+        try await F.with(direction: .shopToWarehouse) { f in
+            try await f.count(f.productA, 10)
+            let now = Date()
+            // The later event (6 available) arrives first; the earlier one (9) arrives after it and is stale.
+            _ = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 6), triggeredAt: now)
+            try await waitUntil(timeout: .seconds(10)) { try await f.webhookEvents().allSatisfy(\.processed) }
+            _ = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 9), triggeredAt: now.addingTimeInterval(-1))
+            try await f.settle()
+            let events = try await f.webhookEvents()
+            #expect(events.count == 2 && events.allSatisfy(\.processed))
+            #expect(events.last?.outcome?.hasPrefix("dropped") == true, "\(events)")
+            #expect(try await f.onHand(f.productA) == 8, "one effect: 6 − 8 = −2")
+        }
+    }
+
+    @Test func duplicateReorderedAndFailingDeliveriesFromTheSimulatorEndInOneEffectEach() async throws {
+        try await F.with(direction: .shopToWarehouse) { f in
+            try await f.count(f.productA, 10)
+            try await f.faults(#"{"duplicate_webhooks":true,"out_of_order_webhooks":true,"failing_webhook_deliveries":2,"webhook_retry_milliseconds":50}"#)
+            try await f.editAtStorefront(F.itemA, at: F.retail, to: 5)
+            try await f.editAtStorefront(F.itemA, at: F.retail, to: 4)
+            try await waitUntil(timeout: .seconds(15)) {
+                let stats = try await f.storefrontStats()
+                return stats["webhooks_in_flight"] as? Int == 0 && stats["webhooks_delivered"] as? Int == 4
+            }
+            try await f.settle()
+            let stats = try await f.storefrontStats()
+            #expect(stats["webhook_failed_attempts"] as? Int == 2, "\(stats)")
+            #expect(try await f.webhookEvents().count == 2, "two events, each stored once")
+            #expect(try await f.onHand(f.productA) == 6, "10, then the storefront's −3 and −1 (or −4 at once when reordered)")
+            try await expectQuantsMatchHistory(company: f.company.id, environment: f.environment)
+        }
+    }
+}
