@@ -79,11 +79,13 @@ public struct StorefrontVariantRepository: Sendable {
     private func match(shop: Int64, company: Int64, into summary: inout VariantImportSummary, on connection: PostgresConnection,
                        logger: Logger) async throws {
         var variants: [ProductMatcher.Variant] = []
-        for try await (id, sku, barcode, status, product) in try await connection.query("""
-            SELECT id, sku, barcode, status, product_id FROM stockyard.storefront_variants
+        var unlisted: Set<Int64> = []
+        for try await (id, sku, barcode, status, product, listed) in try await connection.query("""
+            SELECT id, sku, barcode, status, product_id, active FROM stockyard.storefront_variants
             WHERE company_id = \(company) AND shop_id = \(shop) AND (active OR product_id IS NOT NULL)
-            """, logger: logger).decode((Int64, String?, String?, String, Int64?).self) {
+            """, logger: logger).decode((Int64, String?, String?, String, Int64?, Bool).self) {
             variants.append(ProductMatcher.Variant(id: id, sku: sku, barcode: barcode, isActive: status == "active", linkedProduct: product))
+            if !listed { unlisted.insert(id) }
         }
         var products: [ProductMatcher.Product] = []
         for try await (id, code, barcode) in try await connection.query("""
@@ -97,7 +99,7 @@ public struct StorefrontVariantRepository: Sendable {
         for (id, outcome) in ProductMatcher.match(variants, products: products) {
             let row: (link: Int64?, match: String?, issue: String?, candidate: Int64?)
             switch outcome {
-            case .kept: summary.kept += 1; continue
+            case .kept: if !unlisted.contains(id) { summary.kept += 1 }; continue
             case .linkedBySKU(let product): summary.linkedBySku += 1; row = (product, "sku", nil, nil)
             case .linkedByBarcode(let product): summary.linkedByBarcode += 1; row = (product, "barcode", nil, nil)
             case .unmatched: summary.unmatched += 1; row = (nil, nil, "unmatched", nil)
