@@ -86,14 +86,14 @@ struct ShopController {
 
     func availability(request: Request, context: AppRequestContext) async throws -> Availability {
         let (principal, id) = try Self.shop(context, .shopsRead)
-        try await requireShop(id, principal, context)
+        try await Self.requireShop(id, principal, shops, context)
         let sku = request.uri.queryParameters.get("sku")
         return Availability(items: try await levels.availability(shop: id, sku: sku, company: principal.companyID, logger: context.logger))
     }
 
     func listDrift(request: Request, context: AppRequestContext) async throws -> Page<DriftEvent> {
         let (principal, id) = try Self.shop(context, .shopsRead)
-        try await requireShop(id, principal, context)
+        try await Self.requireShop(id, principal, shops, context)
         let query = request.uri.queryParameters
         let page = try PageRequest(limit: query.get("limit"), cursor: query.get("cursor"))
         let driftClass = try query.get("class").map { text throws(AppError) in
@@ -108,7 +108,7 @@ struct ShopController {
     }
 
     /// 404 unless the shop exists for the caller's company.
-    func requireShop(_ id: Int64, _ principal: Principal, _ context: AppRequestContext) async throws {
+    static func requireShop(_ id: Int64, _ principal: Principal, _ shops: ShopRepository, _ context: AppRequestContext) async throws {
         guard try await shops.get(id: id, company: principal.companyID, logger: context.logger) != nil else { throw AppError.notFound("shop") }
     }
 

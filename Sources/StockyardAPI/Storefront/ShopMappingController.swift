@@ -7,6 +7,7 @@ import StockyardSync
 /// The cutover's mapping work per shop: the location map (`/v1/shops/{id}/locations`) and the product links
 /// (`/v1/shops/{id}/variants`), both imported from the storefront and then completed by hand.
 struct ShopMappingController {
+    let shops: ShopRepository
     let locations: StorefrontLocationRepository
     let variants: StorefrontVariantRepository
     let importer: StorefrontImport
@@ -48,11 +49,13 @@ struct ShopMappingController {
 
     func listLocations(request: Request, context: AppRequestContext) async throws -> LocationList {
         let (principal, shop) = try ShopController.shop(context, .shopsRead)
+        try await ShopController.requireShop(shop, principal, shops, context)
         return LocationList(items: try await locations.list(shop: shop, company: principal.companyID, logger: context.logger))
     }
 
     func importLocations(request: Request, context: AppRequestContext) async throws -> LocationList {
         let (principal, shop) = try ShopController.shop(context, .shopsWrite)
+        try await ShopController.requireShop(shop, principal, shops, context)
         return LocationList(items: try await importer.importLocations(shop: shop, company: principal.companyID, logger: context.logger))
     }
 
@@ -67,6 +70,7 @@ struct ShopMappingController {
 
     func listVariants(request: Request, context: AppRequestContext) async throws -> Page<StorefrontVariant> {
         let (principal, shop) = try ShopController.shop(context, .shopsRead)
+        try await ShopController.requireShop(shop, principal, shops, context)
         let query = request.uri.queryParameters
         let page = try PageRequest(limit: query.get("limit"), cursor: query.get("cursor"))
         var filter = VariantFilter(sku: query.get("sku"))
@@ -82,6 +86,7 @@ struct ShopMappingController {
 
     func importVariants(request: Request, context: AppRequestContext) async throws -> VariantImportSummary {
         let (principal, shop) = try ShopController.shop(context, .shopsWrite)
+        try await ShopController.requireShop(shop, principal, shops, context)
         let input = try await request.decodeJSONOrEmpty(as: VariantImportRequest.self, context: context)
         return try await importer.importVariants(shop: shop, createProducts: input?.createProducts ?? false,
                                                  company: principal.companyID, logger: context.logger)
@@ -89,6 +94,7 @@ struct ShopMappingController {
 
     func confirm(request: Request, context: AppRequestContext) async throws -> Confirmed {
         let (principal, shop) = try ShopController.shop(context, .shopsWrite)
+        try await ShopController.requireShop(shop, principal, shops, context)
         let input = try await request.decodeJSONOrEmpty(as: ConfirmRequest.self, context: context)
         return Confirmed(confirmed: try await variants.confirm(variants: input?.variantIds, shop: shop, company: principal.companyID,
                                                                logger: context.logger))
