@@ -14,6 +14,8 @@ ALTER TABLE stockyard.shops
     ADD COLUMN previous_webhook_secret_expires_at timestamptz,
     ADD COLUMN inventory_direction text NOT NULL DEFAULT 'warehouse_to_shop'
         CHECK (inventory_direction IN ('warehouse_to_shop', 'shop_to_warehouse', 'bidirectional')),
+    -- When a person chose the direction (the cutover checklist asks for a deliberate choice, not the default).
+    ADD COLUMN inventory_direction_chosen_at timestamptz,
     -- planning: mapping and linking, nothing is published; live: every change is published.
     ADD COLUMN cutover_state text NOT NULL DEFAULT 'planning' CHECK (cutover_state IN ('planning', 'live')),
     ADD COLUMN live_at timestamptz,
@@ -169,12 +171,13 @@ CREATE INDEX drift_events_shop ON stockyard.drift_events (company_id, shop_id, i
 SELECT stockyard.isolate_by_company('stockyard.drift_events');
 GRANT SELECT, INSERT, UPDATE ON stockyard.drift_events TO stockyard_app;
 
--- The cutover's record: opening-stock stages published, going live (forced, with its reason, or not).
+-- The cutover's record: previews reviewed, opening-stock stages published (detail holds the selection), going
+-- live (forced, with its reason and the items still open, or not).
 CREATE TABLE stockyard.cutover_events (
     company_id   bigint NOT NULL REFERENCES stockyard.companies (id),
     id           bigint GENERATED ALWAYS AS IDENTITY,
     shop_id      bigint NOT NULL,
-    kind         text NOT NULL CHECK (kind IN ('opening_stock', 'go_live', 'forced_go_live')),
+    kind         text NOT NULL CHECK (kind IN ('preview', 'opening_stock', 'go_live', 'forced_go_live')),
     reason       text CHECK (length(reason) <= 2000),
     detail       jsonb NOT NULL DEFAULT '{}',
     token_id     bigint,

@@ -83,6 +83,8 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<AppRequestCon
     MeController(companies: CompanyRepository(database: database)).register(on: v1)
     TokenController(tokens: TokenRepository(database: database), cache: dependencies.tokenCache).register(on: v1)
     JobController(jobs: JobRepository(database: database)).register(on: v1)
+    CutoverController(cutover: CutoverRepository(database: database),
+                      preview: CutoverPreview(database: database, secrets: dependencies.secrets)).register(on: v1)
     ShopMappingController(shops: ShopRepository(database: database, secrets: dependencies.secrets),
                           locations: StorefrontLocationRepository(database: database),
                           variants: StorefrontVariantRepository(database: database),

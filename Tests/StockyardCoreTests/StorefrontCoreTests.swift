@@ -65,3 +65,38 @@ import Testing
         #expect(decide(.bidirectional, 5, at: later, allows: false) == .correctStorefront, "the location does not allow it")
     }
 }
+
+@Suite struct CutoverChecklistTests {
+    func ready() -> CutoverChecklist.Facts {
+        var facts = CutoverChecklist.Facts()
+        facts.activeLocations = 3; facts.enabledLocations = 2; facts.topSKUs = 5; facts.linkedVariants = 5
+        facts.directionChosen = true; facts.previews = 1; facts.monitoringOwner = "ops@example.com"
+        return facts
+    }
+
+    @Test func aShopWithEverythingDoneHasNoOpenItem() {
+        #expect(CutoverChecklist.open(CutoverChecklist.items(ready())).isEmpty)
+    }
+
+    @Test func eachGapOpensItsItem() {
+        let gaps: [(String, (inout CutoverChecklist.Facts) -> Void)] = [
+            ("locations_listed", { $0.activeLocations = 0 }),
+            ("locations_classified", { $0.unclassifiedLocations = 1 }),
+            ("locations_mapped_or_excluded", { $0.pendingLocations = 1 }),
+            ("top_skus_linked", { $0.unlinkedTopSKUs = 2 }),
+            ("matching_confirmed", { $0.unconfirmedLinks = 1 }),
+            ("direction_set", { $0.directionChosen = false }),
+            ("buffers_documented", { $0.undocumentedLocations = 1 }),
+            ("opening_stock_reviewed", { $0.previews = 0 }),
+            ("stock_event_per_location", { $0.locationsWithoutStockEvent = 1 }),
+            ("failed_jobs_reviewed", { $0.deadJobs = 3 }),
+            ("monitoring_owner_set", { $0.monitoringOwner = nil }),
+        ]
+        for (key, gap) in gaps {
+            var facts = ready()
+            gap(&facts)
+            let open = CutoverChecklist.open(CutoverChecklist.items(facts)).map(\.key)
+            #expect(open.contains(key), "\(key) opens when its fact is missing: \(open)")
+        }
+    }
+}

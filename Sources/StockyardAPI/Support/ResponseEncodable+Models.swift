@@ -1,6 +1,7 @@
 import Hummingbird
 import StockyardCore
 import StockyardStore
+import StockyardSync
 
 // Domain and store types are returned from handlers as they are.
 extension Page: ResponseEncodable {}
@@ -26,3 +27,6 @@ extension Shop: ResponseEncodable {}
 extension StorefrontLocation: ResponseEncodable {}
 extension StorefrontVariant: ResponseEncodable {}
 extension VariantImportSummary: ResponseEncodable {}
+extension CutoverChecklistReport: ResponseEncodable {}
+extension OpeningStockStage: ResponseEncodable {}
+extension CutoverPreview.Report: ResponseEncodable {}

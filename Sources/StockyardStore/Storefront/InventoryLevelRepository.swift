@@ -109,13 +109,13 @@ public struct InventoryLevelRepository: Sendable {
             """, logger: logger)
     }
 
-    static let columns = """
+    public static let columns = """
         a.shop_id, a.storefront_location_id, a.storefront_location_name, a.external_location_id, a.variant_id,
         a.inventory_item_id, a.product_id, a.sku, a.on_hand, a.reserved, a.buffer, a.last_published, a.last_published_at,
         a.last_seen, a.last_seen_at, a.direction, a.publishing, a.mapped_location_id, a.mapped_location_usage
         """
 
-    static func decode(_ rows: PostgresRowSequence) async throws -> [PushTarget] {
+    public static func decode(_ rows: PostgresRowSequence) async throws -> [PushTarget] {
         var targets: [PushTarget] = []
         for try await row in rows {
             let c = row.makeRandomAccess()

@@ -101,6 +101,8 @@ public struct ShopRepository: Sendable {
                 webhook_secret_sealed = CASE WHEN \(!settings.webhookSecret.isAbsent) THEN \(secret)::bytea
                                              ELSE webhook_secret_sealed END,
                 inventory_direction = coalesce(\(checked.inventoryDirection?.rawValue), inventory_direction),
+                inventory_direction_chosen_at = CASE WHEN \(checked.inventoryDirection != nil) THEN now()
+                                                     ELSE inventory_direction_chosen_at END,
                 reconcile_interval_seconds = coalesce(\(checked.reconcileIntervalSeconds)::int, reconcile_interval_seconds),
                 allow_product_creation = coalesce(\(checked.allowProductCreation), allow_product_creation),
                 monitoring_owner = CASE WHEN \(!settings.monitoringOwner.isAbsent) THEN \(checked.monitoringOwner) ELSE monitoring_owner END,

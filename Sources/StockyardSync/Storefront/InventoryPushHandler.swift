@@ -29,10 +29,12 @@ public struct InventoryPushHandler: JobHandler {
             throw JobFailure.permanent("an inventory.push payload needs storefront_location_id and product_id")
         }
         let company = job.companyID, logger = context.logger
+        // An opening-stock stage publishes before the shop goes live (cutover), to locations the warehouse drives.
+        let openingStock = job.payload["opening_stock"] == .bool(true)
         let loaded = try await context.transaction { connection -> (PushTarget, ShopConnection)? in
             guard let target = try await InventoryLevelRepository.pushTarget(storefrontLocation: Int64(location), product: Int64(product),
                                                                              company: company, on: connection, logger: logger),
-                  target.isPublishing,
+                  target.isPublishing || openingStock && target.direction != .shopToWarehouse,
                   let shop = try await ShopRepository.connection(shop: target.level.shopId, company: company, on: connection, logger: logger)
             else { return nil }
             return (target, shop)

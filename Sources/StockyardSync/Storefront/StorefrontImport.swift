@@ -30,7 +30,7 @@ public struct StorefrontImport: Sendable {
             createProducts: createProducts, shop: shop, company: company, logger: logger)
     }
 
-    private func credentials(shop: Int64, company: Int64, logger: Logger) async throws -> StorefrontClient.Credentials {
+    func credentials(shop: Int64, company: Int64, logger: Logger) async throws -> StorefrontClient.Credentials {
         let connection = try await database.withCompany(company, logger: logger) { connection in
             try await ShopRepository.connection(shop: shop, company: company, on: connection, logger: logger)
         }
