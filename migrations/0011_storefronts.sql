@@ -275,10 +275,15 @@ $$;
 CREATE TRIGGER storefront_variant_linked AFTER INSERT OR UPDATE OF product_id ON stockyard.storefront_variants
     FOR EACH ROW EXECUTE FUNCTION stockyard.storefront_variant_linked();
 
--- Going live (or changing direction) publishes every linked product at every enabled location of the shop.
+-- Going live (or changing direction) publishes every linked product at every enabled location of the shop, and
+-- going live starts the shop's reconcile (each run schedules the next, reconcile_interval_seconds later).
 CREATE FUNCTION stockyard.shop_publishing_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF NEW.cutover_state = 'live' AND OLD.cutover_state IS DISTINCT FROM 'live' THEN
+        PERFORM stockyard.enqueue_job('inventory.reconcile', 'shop:' || NEW.id, jsonb_build_object('shop_id', NEW.id),
+                                      now() + make_interval(secs => NEW.reconcile_interval_seconds));
+    END IF;
     PERFORM stockyard.enqueue_inventory_pushes(coalesce(jsonb_agg(jsonb_build_object('product_id', v.product_id,
                                                                                       'location_id', sl.location_id)), '[]'))
     FROM stockyard.storefront_locations sl

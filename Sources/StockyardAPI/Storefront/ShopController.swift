@@ -49,6 +49,7 @@ struct ShopController {
         group.patch("shops/:id", use: update)
         group.get("shops/:id/availability", use: availability)
         group.get("shops/:id/drift", use: listDrift)
+        group.post("shops/:id/reconcile", use: reconcile)
     }
 
     func list(request: Request, context: AppRequestContext) async throws -> ShopList {
@@ -105,6 +106,15 @@ struct ShopController {
         let includeResolved = try query.get("include_resolved").map { try QueryValue.bool($0, field: "include_resolved") } ?? false
         return try await drift.list(shop: id, includeResolved: includeResolved, driftClass: driftClass, page: page,
                                     company: principal.companyID, logger: context.logger)
+    }
+
+    struct Reconciling: ResponseEncodable { let jobId: Int64 }
+
+    /// Runs the shop's reconcile now; its result shows in the drift list, its job in `/v1/jobs/{job_id}`.
+    func reconcile(request: Request, context: AppRequestContext) async throws -> EditedResponse<Reconciling> {
+        let (principal, id) = try Self.shop(context, .shopsWrite)
+        let job = try await shops.reconcileNow(shop: id, company: principal.companyID, logger: context.logger)
+        return EditedResponse(status: .accepted, response: Reconciling(jobId: job))
     }
 
     /// 404 unless the shop exists for the caller's company.

@@ -31,6 +31,16 @@ public struct InventoryLevelRepository: Sendable {
             """, logger: logger)).first
     }
 
+    /// Every level of the shop whose location follows the warehouse now (for the reconcile).
+    public static func publishingTargets(shop: Int64, company: Int64, on connection: PostgresConnection,
+                                         logger: Logger) async throws -> [PushTarget] {
+        try await decode(connection.query("""
+            SELECT \(unescaped: columns) FROM reporting.inventory_availability a
+            WHERE a.company_id = \(company) AND a.shop_id = \(shop) AND a.publishing
+            ORDER BY a.storefront_location_id, a.variant_id
+            """, logger: logger))
+    }
+
     /// The level for a storefront's (location, inventory item) pair, for a webhook; nil when either is unknown.
     public static func webhookTarget(shop: Int64, externalLocation: Int64, inventoryItem: Int64, company: Int64,
                                      on connection: PostgresConnection, logger: Logger) async throws -> PushTarget? {

@@ -77,6 +77,28 @@ public struct ShopRepository: Sendable {
         return nil
     }
 
+    /// Whether the shop is live, and its reconcile interval in seconds.
+    public static func reconcileState(shop: Int64, company: Int64, on connection: PostgresConnection,
+                                      logger: Logger) async throws -> (live: Bool, interval: Int)? {
+        let rows = try await connection.query("""
+            SELECT cutover_state = 'live', reconcile_interval_seconds FROM stockyard.shops WHERE company_id = \(company) AND id = \(shop)
+            """, logger: logger)
+        for try await (live, interval) in rows.decode((Bool, Int).self) { return (live, interval) }
+        return nil
+    }
+
+    /// Runs the shop's reconcile now (its scheduled run, if pending, is brought forward: one job per shop).
+    public func reconcileNow(shop: Int64, company: Int64, logger: Logger) async throws -> Int64 {
+        try await database.withCompany(company, logger: logger) { connection in
+            guard let state = try await Self.reconcileState(shop: shop, company: company, on: connection, logger: logger) else {
+                throw AppError.notFound("shop")
+            }
+            guard state.live else { throw AppError.conflict("the shop is not live; the reconcile compares published levels") }
+            return try await JobQueue.enqueue(on: connection, kind: "inventory.reconcile", payload: .object(["shop_id": .number(Double(shop))]),
+                                              options: .init(dedupeKey: "shop:\(shop)"), logger: logger)
+        }
+    }
+
     private func apply(_ settings: ShopSettings, shop: Int64, company: Int64, on connection: PostgresConnection,
                        logger: Logger) async throws -> Shop? {
         let checked = try CheckedShopSettings(settings)

@@ -22,6 +22,7 @@ extension JobHandlers {
         var handlers = standard
         handlers.register(InventoryPushHandler.kind, InventoryPushHandler(client: client, secrets: secrets))
         handlers.register(WebhookEventHandler.kind, WebhookEventHandler())
+        handlers.register(InventoryReconcileHandler.kind, InventoryReconcileHandler(client: client, secrets: secrets))
         return handlers
     }
 }

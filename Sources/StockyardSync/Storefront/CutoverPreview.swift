@@ -52,7 +52,7 @@ public struct CutoverPreview: Sendable {
                 for try await (done, value) in group { before[done] = value }
             }
         } catch let failure as StorefrontClient.Failure {
-            throw AppError.unavailable("the storefront could not answer: \(failure.jobFailure)")
+            throw StorefrontImport.apiError(failure)
         }
         let lines = levels.enumerated().map { index, level in
             Line(sku: level.sku, productId: level.productId, storefrontLocationId: level.storefrontLocationId,

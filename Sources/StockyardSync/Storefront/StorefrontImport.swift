@@ -42,14 +42,17 @@ public struct StorefrontImport: Sendable {
         }
     }
 
-    /// Storefront failures as the API reports them: the storefront is unavailable (503), or refused the token (409).
     private func call<T>(_ body: () async throws(StorefrontClient.Failure) -> T) async throws -> T {
         do {
             return try await body()
-        } catch .unauthorized {
-            throw AppError.conflict("the storefront refused the shop's access token; update access_token")
         } catch {
-            throw AppError.unavailable("the storefront could not answer: \(error.jobFailure)")
+            throw Self.apiError(error)
         }
+    }
+
+    /// A storefront failure as the API reports it: the storefront refused the token (409), or could not answer (503).
+    static func apiError(_ failure: StorefrontClient.Failure) -> AppError {
+        failure == .unauthorized ? .conflict("the storefront refused the shop's access token; update access_token")
+            : .unavailable("the storefront could not answer: \(failure.jobFailure)")
     }
 }

@@ -55,7 +55,8 @@ struct StorefrontFixture: Sendable {
     static let sharedRunner = Task<Void, any Error> {
         let environment = try await TestEnvironment.get()
         let database = TestEnvironment.startedDatabase(environment.appURL, poolSize: 8, logger: environment.logger)
-        let runner = JobRunner(settings: testRunnerSettings(kinds: [InventoryPushHandler.kind, WebhookEventHandler.kind], concurrency: 8),
+        let runner = JobRunner(settings: testRunnerSettings(kinds: [InventoryPushHandler.kind, WebhookEventHandler.kind,
+                                                                       InventoryReconcileHandler.kind], concurrency: 8),
                                database: database, listenURL: environment.appURL,
                                handlers: .stockyard(secrets: try SecretBox(base64Key: TestEnvironment.secretKey)),
                                metrics: nil, logger: environment.logger)
@@ -172,7 +173,8 @@ struct StorefrontFixture: Sendable {
             try await environment.app.withCompany(company.id, logger: environment.logger) { connection in
                 try await connection.rows("""
                     SELECT count(*)::int FROM stockyard.sync_jobs
-                    WHERE kind IN ('inventory.push', 'webhook.process') AND state IN ('pending', 'failed', 'running')
+                    WHERE kind IN ('inventory.push', 'webhook.process', 'inventory.reconcile') AND state IN ('pending', 'failed', 'running')
+                      AND run_at < now() + interval '1 minute'   -- not the next scheduled reconcile
                     """).collect()[0].decode(Int.self)
             } == 0
         }
