@@ -102,6 +102,7 @@ let package = Package(
             name: "stockyard-bench",
             dependencies: [
                 "StockyardCore",
+                "StorefrontSimulator",
                 "StockyardAPI",
                 "StockyardStore",
                 "StockyardSync",

@@ -11,8 +11,22 @@ import Synchronization
 public final class StorefrontSimulator: Sendable {
     let shops = Mutex<[String: SimulatedShop]>([:])
     let outbox = WebhookOutbox()
+    private let levelObserver = Mutex<(@Sendable (LevelChange) -> Void)?>(nil)
 
     public init() {}
+
+    /// A level `inventorySetQuantities` changed, as the benchmarks observe it.
+    public struct LevelChange: Sendable {
+        public let domain: String
+        public let inventoryItemID: Int64
+        public let locationID: Int64
+        public let available: Int
+    }
+
+    /// Calls `observer` for every level an API write changes (the inventory benchmark's clock stops there).
+    public func observeLevelChanges(_ observer: @escaping @Sendable (LevelChange) -> Void) {
+        levelObserver.withLock { $0 = observer }
+    }
 
     public func router() -> Router<SimulatorRequestContext> {
         let router = Router(context: SimulatorRequestContext.self)
@@ -170,6 +184,12 @@ public final class StorefrontSimulator: Sendable {
         let (result, replayed) = try withShop(domain) { shop in
             let replayed = key.map { shop.idempotentResults[$0] != nil } ?? false
             return (InventorySetQuantities.apply(quantities, name: name, idempotencyKey: key, to: &shop), replayed)
+        }
+        if !replayed, let observer = levelObserver.withLock({ $0 }) {
+            for change in result.changes {
+                observer(LevelChange(domain: domain, inventoryItemID: change.itemId, locationID: change.locationId,
+                                     available: change.quantityAfterChange))
+            }
         }
         if !replayed {
             for change in result.changes where change.delta != 0 {

@@ -6,7 +6,7 @@ struct StockyardBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stockyard-bench",
         abstract: "Benchmarks a running Stockyard server; run it through ops/bench, which starts the server for you.",
-        subcommands: [HTTPBench.self, StockBench.self, QueueBench.self, CheckoutBench.self]
+        subcommands: [HTTPBench.self, StockBench.self, QueueBench.self, CheckoutBench.self, InventoryBench.self]
     )
 }
 
