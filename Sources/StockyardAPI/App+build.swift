@@ -76,7 +76,8 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<AppRequestCon
     HealthController(database: database, expectedMigrations: dependencies.expectedMigrations).register(on: router)
     MetricsController(registry: dependencies.registry, database: database).register(on: router)
     OpenAPIController().register(on: router)
-    WebhookController(events: WebhookEventRepository(database: database), secrets: dependencies.secrets).register(on: router)
+    WebhookController(events: WebhookEventRepository(database: database), secrets: dependencies.secrets,
+                      logger: Logger(label: "stockyard.webhooks")).register(on: router)
 
     let authenticator = TokenAuthenticator(tokens: TokenRepository(database: database), cache: dependencies.tokenCache)
     let v1 = router.group("v1").add(middleware: authenticator)

@@ -152,25 +152,32 @@ struct InventoryBench: AsyncParsableCommand {
         return ledger.sortedSamples
     }
 
-    /// Storefront calls for `hotChanges` changes to one SKU at one location, eight writers at a time.
+    /// Storefront calls for `hotChanges` changes to one SKU at one storefront location, eight writers at a time, each
+    /// on its own bin under the mapped location (so they do not queue behind one quant's row lock).
     private func measureHotSKU(_ fixture: InventoryBenchFixture, simulator: StorefrontSimulator, simulatorURL: String, app: Database,
                                owner: Database, logger: Logger) async throws -> Int {
         let shop = fixture.shops[0]
         let before = try await Self.calls(simulatorURL, shop.domain)
         let quants = QuantRepository(database: app)
         let start = try await quants.list(company: shop.company, filter: QuantFilter(productId: shop.products[0], childOf: shop.locations[0]),
-                                          page: PageRequest(), logger: logger).items.first?.quantity ?? 0
+                                          page: PageRequest(), logger: logger).items.map(\.quantity).reduce(0, +)
         let final = Int(truncating: (start + Decimal(hotChanges)) as NSDecimalNumber)
+        var bins: [Int64] = []
+        for index in 0..<8 {
+            bins.append(try await LocationRepository(database: app).create(
+                LocationDraft(name: "Hot bin \(index)", locationId: shop.locations[0], usage: .internal, barcode: nil, active: true),
+                company: shop.company, logger: logger).id)
+        }
         let arrived = Atomic<Bool>(false)
         simulator.observeLevelChanges { change in
             if change.domain == shop.domain && change.inventoryItemID == InventoryBenchFixture.item(0) && change.locationID == 1
                 && change.available == final { arrived.store(true, ordering: .relaxed) }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for writer in 0..<8 {
+            for (writer, bin) in bins.enumerated() {
                 group.addTask {
                     for _ in stride(from: writer, to: hotChanges, by: 8) {
-                        _ = try await quants.adjust(product: shop.products[0], location: shop.locations[0], adjustment: .delta(1),
+                        _ = try await quants.adjust(product: shop.products[0], location: bin, adjustment: .delta(1),
                                                     company: shop.company, logger: logger)
                     }
                 }

@@ -9,8 +9,13 @@ import StockyardStore
 /// is bounded before anything else, the signature is checked before it is parsed, the shop comes from the domain
 /// header, the event is stored once per event id with its processing job, and the answer is 200 at once.
 struct WebhookController {
-    let events: WebhookEventRepository
-    let secrets: SecretBox?
+    let shops: WebhookShopCache
+    let queue: WebhookIngestQueue
+
+    init(events: WebhookEventRepository, secrets: SecretBox?, logger: Logger) {
+        self.shops = WebhookShopCache(events: events, secrets: secrets)
+        self.queue = WebhookIngestQueue(events: events, logger: logger)
+    }
 
     struct Accepted: ResponseEncodable {
         /// accepted, or duplicate (stored before: no second effect).
@@ -34,8 +39,10 @@ struct WebhookController {
         let body = try await request.body.collect(upTo: context.maxUploadSize)
         // An unknown domain and a wrong signature answer alike, so the endpoint does not tell which domains exist.
         let refused = AppError.unauthorized("the webhook's signature does not verify for its shop")
-        guard let shop = try await events.shop(forDomain: domain, logger: context.logger), let secrets else { throw refused }
-        guard WebhookSignature.isValid(body.readableBytesView, header: signature, secrets: openSecrets(shop, secrets)) else { throw refused }
+        let known = try await shops.lookup(domain, logger: context.logger)
+        guard let shop = known.shop, WebhookSignature.isValid(body.readableBytesView, header: signature, secrets: known.secrets) else {
+            throw refused
+        }
 
         guard (try? JSONSerialization.jsonObject(with: Data(buffer: body))) is [String: Any] else {
             throw AppError.malformed("the webhook body is not a JSON object")
@@ -54,20 +61,8 @@ struct WebhookController {
         let delivery = WebhookDelivery(shop: shop.shop, eventKey: String(key.prefix(200)), webhookId: webhookID.map { String($0.prefix(200)) },
                                        topic: String(topic.prefix(100)), apiVersion: header("X-Shopify-API-Version").map { String($0.prefix(20)) },
                                        triggeredAt: triggeredAt, body: String(buffer: body))
-        let stored = try await events.ingest(delivery, company: shop.company, logger: context.logger)
+        let stored = try await queue.ingest(delivery, company: shop.company)
         return Accepted(status: stored ? "accepted" : "duplicate")
-    }
-
-    /// The current secret, and the previous one while its rotation window lasts. A secret that does not open
-    /// (another key) is left out, so the delivery is refused rather than failing with 500.
-    private func openSecrets(_ shop: WebhookShop, _ secrets: SecretBox) -> [String] {
-        let context = ShopRepository.sealingContext(shop: shop.shop)
-        var opened = [(try? secrets.open(shop.webhookSecretSealed, boundTo: context))].compactMap { $0 }
-        if let previous = shop.previousWebhookSecretSealed, let expires = shop.previousWebhookSecretExpiresAt, expires > Date(),
-           let secret = try? secrets.open(previous, boundTo: context) {
-            opened.append(secret)
-        }
-        return opened
     }
 
     static func parseDate(_ text: String) -> Date? {

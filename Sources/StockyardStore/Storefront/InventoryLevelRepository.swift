@@ -26,8 +26,7 @@ public struct InventoryLevelRepository: Sendable {
     public static func pushTarget(storefrontLocation: Int64, product: Int64, company: Int64, on connection: PostgresConnection,
                                   logger: Logger) async throws -> PushTarget? {
         try await decode(connection.query("""
-            SELECT \(unescaped: columns) FROM reporting.inventory_availability a
-            WHERE a.company_id = \(company) AND a.storefront_location_id = \(storefrontLocation) AND a.product_id = \(product)
+            SELECT \(unescaped: columns) FROM stockyard.availability_of_pair(\(storefrontLocation), \(product)) a
             """, logger: logger)).first
     }
 
@@ -45,9 +44,7 @@ public struct InventoryLevelRepository: Sendable {
     public static func webhookTarget(shop: Int64, externalLocation: Int64, inventoryItem: Int64, company: Int64,
                                      on connection: PostgresConnection, logger: Logger) async throws -> PushTarget? {
         try await decode(connection.query("""
-            SELECT \(unescaped: columns) FROM reporting.inventory_availability a
-            WHERE a.company_id = \(company) AND a.shop_id = \(shop) AND a.external_location_id = \(externalLocation)
-              AND a.inventory_item_id = \(inventoryItem)
+            SELECT \(unescaped: columns) FROM stockyard.availability_of_item(\(shop), \(externalLocation), \(inventoryItem)) a
             """, logger: logger)).first
     }
 

@@ -24,26 +24,36 @@ public struct WebhookEventRepository: Sendable {
         }
     }
 
-    /// Stores the delivery and enqueues its `webhook.process` job; false when the event was stored before (a
-    /// duplicate or a retry: nothing new happens).
-    @discardableResult
-    public func ingest(_ delivery: WebhookDelivery, company: Int64, logger: Logger) async throws -> Bool {
-        try await database.withCompany(company, logger: logger) { connection in
-            let rows = try await connection.query("""
+    /// Stores the deliveries of one company and enqueues a `webhook.process` job for each new event, in one
+    /// transaction (one commit, one NOTIFY for the lot). Per delivery: true when it was stored now; false for a
+    /// duplicate or a retry (stored before, or earlier in this batch): nothing new happens for it.
+    public func ingest(_ deliveries: [WebhookDelivery], company: Int64, logger: Logger) async throws -> [Bool] {
+        let stamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        let stored = try await database.withCompany(company, logger: logger) { connection in
+            // Arrays of optionals do not bind: '' stands for NULL (nullif below).
+            try await connection.query("""
                 WITH event AS (
                     INSERT INTO stockyard.webhook_events (company_id, shop_id, event_key, webhook_id, topic, api_version,
                                                           triggered_at, payload)
-                    VALUES (\(company), \(delivery.shop), \(delivery.eventKey), \(delivery.webhookId), \(delivery.topic),
-                            \(delivery.apiVersion), \(delivery.triggeredAt), \(delivery.body)::jsonb)
+                    SELECT \(company), d.shop, d.key, nullif(d.webhook, ''), d.topic, nullif(d.version, ''),
+                           nullif(d.triggered, '')::timestamptz, d.body::jsonb
+                    FROM unnest(\(deliveries.map(\.shop))::bigint[], \(deliveries.map(\.eventKey))::text[],
+                                \(deliveries.map { $0.webhookId ?? "" })::text[], \(deliveries.map(\.topic))::text[],
+                                \(deliveries.map { $0.apiVersion ?? "" })::text[],
+                                \(deliveries.map { $0.triggeredAt.map(stamp.format) ?? "" })::text[], \(deliveries.map(\.body))::text[])
+                         WITH ORDINALITY AS d(shop, key, webhook, topic, version, triggered, body, n)
+                    ORDER BY d.n
                     ON CONFLICT (company_id, shop_id, event_key) DO NOTHING
-                    RETURNING id
+                    RETURNING id, shop_id, event_key
+                ), job AS (
+                    INSERT INTO stockyard.sync_jobs (company_id, kind, payload)
+                    SELECT \(company), 'webhook.process', jsonb_build_object('event_id', id) FROM event
                 )
-                INSERT INTO stockyard.sync_jobs (company_id, kind, payload)
-                SELECT \(company), 'webhook.process', jsonb_build_object('event_id', id) FROM event
-                RETURNING id
-                """, logger: logger)
-            return try await rows.collect().first != nil
+                SELECT shop_id, event_key FROM event
+                """, logger: logger).collect().map { try $0.decode((Int64, String).self) }
         }
+        var fresh = Set(stored.map { "\($0.0):\($0.1)" })
+        return deliveries.map { fresh.remove("\($0.shop):\($0.eventKey)") != nil }
     }
 
     public static func event(_ id: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws -> WebhookEvent? {
