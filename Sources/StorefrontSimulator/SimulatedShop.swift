@@ -33,6 +33,8 @@ struct SimulatedShop: Sendable {
     /// Responses of `inventorySetQuantities` by idempotency key: a replay returns the first and changes nothing.
     var idempotentResults: [String: InventorySetQuantities.Result] = [:]
     var adjustmentGroups = 0
+    /// Orders placed so far (their numbers and ids follow from it).
+    var orders = 0
     /// Storefront calls answered (for the benchmarks' calls per change).
     var calls = 0
     var faults = Faults()

@@ -65,6 +65,15 @@ public final class StorefrontSimulator: Sendable {
             self.emitLevelUpdate(domain: domain, item: level.inventoryItemId, location: level.locationId, available: level.available)
             return Response(status: .noContent)
         }
+        // A buyer placing an order: sent as orders/create.
+        router.post("/_simulator/shops/:domain/orders") { request, context in
+            let domain = try context.parameters.require("domain")
+            let spec = try await request.decode(as: OrderSpec.self, context: context)
+            let stamp = Self.timestamp()
+            let order = try self.withShop(domain) { try SimulatedOrder.place(spec, in: &$0, at: stamp) }
+            self.emit(topic: "orders/create", domain: domain, body: order, triggeredAt: stamp)
+            return Self.json(status: .created, order)
+        }
         router.get("/_simulator/shops/:domain/stats") { _, context in
             let domain = try context.parameters.require("domain")
             let calls = try self.withShop(domain) { $0.calls }
@@ -207,22 +216,29 @@ public final class StorefrontSimulator: Sendable {
     }
 
 
-    /// Sends `inventory_levels/update` for a level that changed, if the shop has a webhook URL.
+    /// Sends `inventory_levels/update` for a level that changed.
     func emitLevelUpdate(domain: String, item: Int64, location: Int64, available: Int) {
+        let stamp = Self.timestamp()
+        emit(topic: "inventory_levels/update", domain: domain, body: [
+            "inventory_item_id": item, "location_id": location, "available": available, "updated_at": stamp,
+            "admin_graphql_api_id": "gid://shopify/InventoryLevel/\(item)?inventory_item_id=\(item)",
+        ], triggeredAt: stamp)
+    }
+
+    /// Sends one webhook of `topic`, if the shop has a webhook URL, under the shop's delivery fault switches.
+    func emit(topic: String, domain: String, body: [String: Any], triggeredAt stamp: String) {
         guard let (url, secret, faults) = shops.withLock({ shops -> (String, String, SimulatedShop.Faults)? in
             guard let shop = shops[domain], let url = shop.webhookURL else { return nil }
             return (url, shop.webhookSecret, shop.faults)
         }) else { return }
-        let now = Date()
-        let stamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(now)
-        let body: [String: Any] = ["inventory_item_id": item, "location_id": location, "available": available, "updated_at": stamp,
-                                   "admin_graphql_api_id": "gid://shopify/InventoryLevel/\(item)?inventory_item_id=\(item)"]
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
-        outbox.send(.init(url: url, domain: domain, secret: secret, topic: "inventory_levels/update", body: data,
+        outbox.send(.init(url: url, domain: domain, secret: secret, topic: topic, body: data,
                           webhookID: UUID().uuidString.lowercased(), eventID: UUID().uuidString.lowercased(), triggeredAt: stamp),
                     duplicate: faults.duplicateWebhooks, outOfOrder: faults.outOfOrderWebhooks,
                     retryBase: .milliseconds(faults.webhookRetryMilliseconds))
     }
+
+    static func timestamp() -> String { Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date()) }
 
     static func json(status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)

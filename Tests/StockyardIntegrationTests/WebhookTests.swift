@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import StockyardCore
 import StockyardStore
 import Testing
@@ -100,6 +101,45 @@ import Testing
             #expect(try await f.webhookEvents().count == 2, "two events, each stored once")
             #expect(try await f.onHand(f.productA) == 6, "10, then the storefront's −3 and −1 (or −4 at once when reordered)")
             try await expectQuantsMatchHistory(company: f.company.id, environment: f.environment)
+        }
+    }
+
+    @Test func anOrderFromTheStorefrontIsStoredOnceWithItsLinesAndLeavesStockAlone() async throws {
+        try await F.with { f in
+            try await f.count(f.productA, 10)
+            try await f.expectStorefront(F.itemA, at: F.retail, toBecome: 8)
+            try await f.faults(#"{"duplicate_webhooks":true}"#)
+            let placed = try await f.simulator.control(.post, "/_simulator/shops/\(f.domain)/orders",
+                                                       #"{"line_items":[{"variant_id":4001,"quantity":2},{"variant_id":4002,"quantity":1}]}"#)
+            let order = try #require(try JSONSerialization.jsonObject(with: placed) as? [String: Any])
+            let lines = order["line_items"] as? [[String: Any]] ?? []
+            #expect(order["name"] as? String == "#1001" && lines.map { $0["sku"] as? String } == ["SKU-A", "SKU-B"])
+            #expect(lines.map { $0["fulfillable_quantity"] as? Int } == [2, 1])
+            func orderEvents() async throws -> [(topic: String, version: String?, id: Int64, lines: Int, outcome: String?)] {
+                try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
+                    try await connection.rows("""
+                        SELECT topic, api_version, (payload->>'id')::bigint, jsonb_array_length(payload->'line_items'), outcome
+                        FROM stockyard.webhook_events WHERE shop_id = \(f.shop.id) AND topic LIKE 'orders/%'
+                        """).collect().map { try $0.decode((String, String?, Int64, Int, String?).self) }
+                        .map { (topic: $0.0, version: $0.1, id: $0.2, lines: $0.3, outcome: $0.4) }
+                }
+            }
+            // Both copies delivered (the duplicate switch), the event processed.
+            try await waitUntil(timeout: .seconds(15)) {
+                let inFlight = try await f.storefrontStats()["webhooks_in_flight"] as? Int
+                let processed = try await orderEvents().first?.outcome != nil
+                return inFlight == 0 && processed
+            }
+            let stored = try await orderEvents()
+            #expect(stored.count == 1, "two deliveries of one event, stored once: \(stored)")
+            #expect(stored.map(\.topic) == ["orders/create"] && stored.map(\.version) == ["2026-07"] && stored.map(\.lines) == [2])
+            #expect(stored.map(\.id) == [(order["id"] as? Int).map(Int64.init)].compactMap { $0 })
+            #expect(stored.first?.outcome?.contains("does not act on orders/create") == true, "\(stored)")
+            #expect(try await f.onHand(f.productA) == 10, "an order alone moves no stock")
+            let unknown = try await f.simulator.execute(uri: "/_simulator/shops/\(f.domain)/orders", method: .post,
+                                                        headers: [.contentType: "application/json"],
+                                                        body: ByteBuffer(string: #"{"line_items":[{"variant_id":9,"quantity":1}]}"#)) { $0.status }
+            #expect(unknown == .unprocessableContent)
         }
     }
 }
