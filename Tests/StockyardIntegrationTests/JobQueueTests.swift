@@ -129,6 +129,29 @@ import Testing
         #expect(second >= .milliseconds(500), "backed off 0.5–1 s after the second: \(second)")
     }
 
+    @Test func aDeferredJobWaitsAsToldWithoutSpendingItsAttempts() async throws {
+        let environment = try await TestEnvironment.get()
+        let company = try await environment.makeCompany()
+        let kinds = TestKinds()
+        let starts = Mutex<[ContinuousClock.Instant]>([])
+        var handlers = JobHandlers()
+        handlers.register(kinds("throttled"), ClosureJobHandler { _, _ in
+            let count = starts.withLock { $0.append(.now); return $0.count }
+            if count <= 4 { throw JobFailure.deferred("throttled (\(count))", wait: .milliseconds(150)) }
+        })
+        try await environment.withRunner(testRunnerSettings(kinds: [kinds("throttled")]), handlers: handlers) { _ in
+            // Four deferrals of a job allowed two attempts: it still runs, on its first counted attempt.
+            let id = try await environment.enqueue(kinds("throttled"), company: company.id, options: .init(maxAttempts: 2))
+            try await waitUntil(timeout: .seconds(10)) { try await environment.job(id, company: company.id)?.state == .done }
+            #expect(try await environment.job(id, company: company.id)?.attempts == 1)
+        }
+        let times = starts.withLock { $0 }
+        try #require(times.count == 5)
+        for (earlier, later) in zip(times, times.dropFirst()) {
+            #expect(earlier.duration(to: later) >= .milliseconds(150), "each run waited as told")
+        }
+    }
+
     @Test func aRetryableFailureIsRecordedWithItsBackoff() async throws {
         let environment = try await TestEnvironment.get()
         let company = try await environment.makeCompany()

@@ -68,13 +68,14 @@ import Testing
             await #expect(throws: StorefrontClient.Failure.throttled(retryAfter: .seconds(3))) {
                 try await storefront.setAvailable([write], idempotencyKey: "k-5", reference: "r", credentials: credentials)
             }
+            // A fresh client each: the first is now holding this shop back for 3 s (see the next test).
             try await faults(simulator, #"{"throttled":1}"#)
             await #expect(throws: StorefrontClient.Failure.throttled(retryAfter: .milliseconds(100))) {
-                try await storefront.setAvailable([write], idempotencyKey: "k-6", reference: "r", credentials: credentials)
+                try await StorefrontClient().setAvailable([write], idempotencyKey: "k-6", reference: "r", credentials: credentials)
             }
             try await faults(simulator, #"{"server_error_rate":1}"#)
             await #expect(throws: StorefrontClient.Failure.unavailable(status: 502)) {
-                try await storefront.setAvailable([write], idempotencyKey: "k-7", reference: "r", credentials: credentials)
+                try await StorefrontClient().setAvailable([write], idempotencyKey: "k-7", reference: "r", credentials: credentials)
             }
             try await faults(simulator, "{}")
             var away = credentials
@@ -85,6 +86,44 @@ import Testing
             } catch {
                 if case StorefrontClient.Failure.transport = error {} else { Issue.record("expected a transport failure, got \(error)") }
             }
+        }
+    }
+
+    @Test func aShopThatSaidWaitIsNotCalledUntilTheWaitIsOver() async throws {
+        try await withShop { credentials, simulator in
+            _ = try await simulator.execute(uri: "/_simulator/shops", method: .post, headers: [.contentType: "application/json"],
+                                            body: ByteBuffer(string: #"{"domain":"d.myshopify.com","access_token":"tok","webhook_secret":"s","levels":[{"inventory_item_id":11,"location_id":1,"available":0}]}"#)) { _ in }
+            func calls(_ domain: String) async throws -> Int {
+                try await simulator.execute(uri: "/_simulator/shops/\(domain)/stats", method: .get) { response in
+                    (try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])?["calls"] as? Int ?? -1
+                }
+            }
+            var other = credentials
+            other.baseURL = credentials.baseURL.replacingOccurrences(of: "c.myshopify.com", with: "d.myshopify.com")
+            let storefront = StorefrontClient()
+            let write = StorefrontClient.LevelWrite(inventoryItemID: 11, locationID: 1, quantity: 5, changeFrom: 4)
+            try await faults(simulator, #"{"too_many_requests":1,"retry_after_seconds":1}"#)
+            await #expect(throws: StorefrontClient.Failure.throttled(retryAfter: .seconds(1))) {
+                try await storefront.setAvailable([write], idempotencyKey: "t-1", reference: "r", credentials: credentials)
+            }
+            let told = try await calls("c.myshopify.com")
+            // Held back here, without a call, for what is left of the second; another shop is not.
+            do {
+                _ = try await storefront.setAvailable([write], idempotencyKey: "t-2", reference: "r", credentials: credentials)
+                Issue.record("expected the shop to be held back")
+            } catch StorefrontClient.Failure.throttled(let left) {
+                #expect(left > .zero && left <= .seconds(1), "\(left)")
+            }
+            #expect(try await calls("c.myshopify.com") == told, "no call reached the held shop")
+            let elsewhere = StorefrontClient.LevelWrite(inventoryItemID: 11, locationID: 1, quantity: 2, changeFrom: 0)
+            guard case .applied = try await storefront.setAvailable([elsewhere], idempotencyKey: "t-3", reference: "r", credentials: other) else {
+                Issue.record("another shop's call should go through"); return
+            }
+            try await Task.sleep(for: .seconds(1))
+            guard case .applied = try await storefront.setAvailable([write], idempotencyKey: "t-4", reference: "r", credentials: credentials) else {
+                Issue.record("after the wait the call should go through"); return
+            }
+            #expect(try await calls("c.myshopify.com") == told + 1)
         }
     }
 }

@@ -29,4 +29,7 @@ public enum JobFailure: Error, Sendable, Equatable {
     case retryable(String, after: Duration? = nil)
     /// Trying again cannot help (bad payload, a 4xx that will not change): the job goes dead at once.
     case permanent(String)
+    /// Not a failure: the remote asked to be left alone for `wait` (a throttle). The job runs again after it and
+    /// the attempt is given back, so a long throttle can delay a job but never exhaust its attempts.
+    case deferred(String, wait: Duration)
 }

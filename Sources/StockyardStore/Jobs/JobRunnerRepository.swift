@@ -59,13 +59,15 @@ public struct JobRunnerRepository: Sendable {
         }
     }
 
-    /// Records a failed attempt: `failed` with the next run time, or `dead` when `retryAt` is nil.
+    /// Records a failed attempt: `failed` with the next run time, or `dead` when `retryAt` is nil. With
+    /// `refundAttempt` (a deferral, not a failure) the attempt the claim counted is given back.
     public func fail(_ job: ClaimedJob, worker: String, error: String, errorType: String, retryAt: Date?,
-                     logger: Logger) async throws {
+                     refundAttempt: Bool = false, logger: Logger) async throws {
         try await database.withCompany(job.companyID, logger: logger) { connection in
             try await connection.query("""
                 UPDATE stockyard.sync_jobs
                 SET state = CASE WHEN \(retryAt)::timestamptz IS NULL THEN 'dead' ELSE 'failed' END,
+                    attempts = CASE WHEN \(refundAttempt) THEN greatest(attempts - 1, 0) ELSE attempts END,
                     run_at = coalesce(\(retryAt), run_at), finished_at = CASE WHEN \(retryAt)::timestamptz IS NULL THEN now() END,
                     locked_until = NULL, locked_by = NULL, last_error = left(\(error), 2000), last_error_type = \(errorType)
                 WHERE company_id = \(job.companyID) AND id = \(job.id) AND state = 'running' AND locked_by = \(worker)

@@ -274,6 +274,17 @@ public final class JobRunner: Service, Sendable {
     }
 
     private func recordFailure(_ job: ClaimedJob, error: any Error, logger: Logger) async {
+        if case JobFailure.deferred(let message, let wait) = error {
+            metrics?.retried(job.kind)
+            logger.notice("job deferred", metadata: ["wait": "\(wait)", "reason": "\(message)"])
+            do {
+                try await jobs.fail(job, worker: settings.worker, error: message, errorType: "deferred",
+                                    retryAt: Date().addingTimeInterval(wait.inSeconds), refundAttempt: true, logger: logger)
+            } catch {
+                logger.error("could not record the deferral", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            return
+        }
         let (message, type, retryAfter, permanent): (String, String, Duration?, Bool) = switch error {
         case JobFailure.permanent(let message): (message, "permanent", nil, true)
         case JobFailure.retryable(let message, let after): (message, "retryable", after, false)

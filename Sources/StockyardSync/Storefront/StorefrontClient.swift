@@ -74,6 +74,8 @@ public struct StorefrontClient: Sendable {
 
     let http: HTTPClient
     let timeout: TimeAmount
+    /// Shared by every copy of this client (one per runner process): a shop's wait applies to all its calls.
+    let throttle = StorefrontThrottle()
 
     public init(http: HTTPClient = .shared, timeout: TimeAmount = .seconds(5)) {
         self.http = http
@@ -187,8 +189,19 @@ public struct StorefrontClient: Sendable {
     }
 
 
-    /// One GraphQL call; HTTP and GraphQL-level failures become `Failure`s.
+    /// One GraphQL call; HTTP and GraphQL-level failures become `Failure`s. A shop that said to wait is not called
+    /// until the wait is over.
     func post(_ body: [String: Any], credentials: Credentials) async throws(Failure) -> [String: Any] {
+        if let wait = throttle.remaining(credentials.baseURL) { throw .throttled(retryAfter: wait) }
+        do {
+            return try await send(body, credentials: credentials)
+        } catch .throttled(let wait) {
+            throttle.hold(credentials.baseURL, for: wait)
+            throw .throttled(retryAfter: wait)
+        }
+    }
+
+    private func send(_ body: [String: Any], credentials: Credentials) async throws(Failure) -> [String: Any] {
         var request = HTTPClientRequest(url: "\(credentials.baseURL)/admin/api/\(credentials.apiVersion)/graphql.json")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

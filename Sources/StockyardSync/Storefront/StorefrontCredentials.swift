@@ -16,10 +16,11 @@ extension StorefrontClient.Credentials {
 }
 
 extension StorefrontClient.Failure {
-    /// The job failure a storefront failure becomes: everything is retried (throttles after the wait they name).
+    /// The job failure a storefront failure becomes: everything is retried; a throttle defers the job by the wait
+    /// it names without spending an attempt.
     var jobFailure: JobFailure {
         switch self {
-        case .throttled(let after): .retryable("the storefront throttled the call", after: after)
+        case .throttled(let after): .deferred("the storefront throttled the call", wait: after)
         case .unavailable(let status): .retryable("the storefront answered HTTP \(status)")
         case .unauthorized: .retryable("the storefront refused the access token")
         case .malformed(let detail): .retryable("the storefront's answer was not understood: \(detail)")
