@@ -238,6 +238,40 @@ import Testing
         #expect(workers == 0)
     }
 
+    @Test func aJobGoingBackBesideAPendingTwinIsSupersededAndTheOthersStillGoBack() async throws {
+        let environment = try await TestEnvironment.get()
+        let company = try await environment.makeCompany()
+        let kinds = TestKinds()
+        let runner = JobRunnerRepository(database: environment.app)
+        let logger = environment.logger
+        // Two claimed jobs whose runner dies; while the first ran, a change to its key queued a pending twin.
+        let first = try await environment.enqueue(kinds("twin"), company: company.id, options: .init(dedupeKey: "sku:1"))
+        let alone = try await environment.enqueue(kinds("alone"), company: company.id, options: .init(dedupeKey: "sku:1"))
+        let claimed = try await runner.claim(worker: "gone", limit: 10, lease: .milliseconds(300), kinds: [kinds("twin"), kinds("alone")], logger: logger)
+        #expect(Set(claimed.map(\.id)) == [first, alone])
+        let twin = try await environment.enqueue(kinds("twin"), company: company.id, options: .init(dedupeKey: "sku:1"))
+        #expect(twin != first)
+        try await Task.sleep(for: .milliseconds(400))
+        try await runner.reclaimExpired(logger: logger)   // (any test's housekeeping may have done it first: same outcome)
+        let superseded = try #require(try await environment.job(first, company: company.id))
+        #expect(superseded.state == .cancelled && superseded.lastErrorType == "superseded", "\(superseded)")
+        #expect(try await environment.job(alone, company: company.id)?.state == .pending, "one collision does not stop the others")
+        #expect(try await environment.job(twin, company: company.id)?.state == .pending)
+
+        // Retrying the superseded job while its twin waits is a conflict, not a server error.
+        await #expect(throws: AppError.self) {
+            try await JobRepository(database: environment.app).retry(id: first, company: company.id, logger: logger)
+        }
+        // A graceful stop releasing a job beside a pending twin: superseded too, the attempt given back.
+        let held = try await runner.claim(worker: "stopping", limit: 10, lease: .seconds(30), kinds: [kinds("twin")], logger: logger)
+        #expect(held.map(\.id) == [twin])
+        let newest = try await environment.enqueue(kinds("twin"), company: company.id, options: .init(dedupeKey: "sku:1"))
+        #expect(try await runner.release(worker: "stopping", jobs: [JobKey(companyID: company.id, id: twin)], logger: logger) == 1)
+        let released = try #require(try await environment.job(twin, company: company.id))
+        #expect(released.state == .cancelled && released.lastErrorType == "superseded" && released.attempts == 0)
+        #expect(try await environment.job(newest, company: company.id)?.state == .pending)
+    }
+
     @Test func aJobClaimedByARunnerThatDiedRunsAgainWhenItsLeaseExpires() async throws {
         let environment = try await TestEnvironment.get()
         let company = try await environment.makeCompany()

@@ -49,6 +49,41 @@ import Testing
         }
     }
 
+    @Test func whereTheStorefrontDrivesAReconcileTakesAChangeWhoseWebhookWasLost() async throws {
+        try await F.with(direction: .shopToWarehouse) { f in
+            try await f.count(f.productA, 10)
+            try await f.settle()
+            try await f.simulator.control(.put, "/_simulator/shops/\(f.domain)/webhook", #"{"url":null}"#)
+            try await f.editAtStorefront(F.itemA, at: F.retail, to: 5)
+            #expect(try await f.api.send(.post, "\(f.shopPath)/reconcile", token: f.token).status == .accepted)
+            try await waitUntil(timeout: .seconds(15)) { try await f.onHand(f.productA) == 7 }
+            try await f.settle()
+            // Retail would have published 10 − 2 (buffer) = 8; the storefront says 5: the warehouse took −3, once.
+            #expect(try await f.onHand(f.productA) == 7)
+            #expect(try await f.api.send(.post, "\(f.shopPath)/reconcile", token: f.token).status == .accepted)
+            try await f.settle()
+            #expect(try await f.onHand(f.productA) == 7, "a second run finds it in step")
+            try await expectQuantsMatchHistory(company: f.company.id, environment: f.environment)
+        }
+    }
+
+    @Test func inBidirectionalALostStorefrontChangeIsNewerAndTheWarehouseTakesIt() async throws {
+        try await F.with(direction: .bidirectional) { f in
+            try await f.count(f.productA, 10)
+            try await f.expectStorefront(F.itemA, at: F.retail, toBecome: 8)
+            try await f.expectStorefront(F.itemA, at: F.online, toBecome: 10)
+            try await f.settle()
+            try await f.simulator.control(.put, "/_simulator/shops/\(f.domain)/webhook", #"{"url":null}"#)
+            try await f.editAtStorefront(F.itemA, at: F.retail, to: 5)   // three sold at the till; the webhook is lost
+            #expect(try await f.api.send(.post, "\(f.shopPath)/reconcile", token: f.token).status == .accepted)
+            try await f.expectStorefront(F.itemA, at: F.online, toBecome: 7)
+            try await f.settle()
+            #expect(try await f.onHand(f.productA) == 7)
+            #expect(try await f.storefrontLevel(F.itemA, at: F.retail) == 5, "the sale stands at the storefront")
+            try await expectQuantsMatchHistory(company: f.company.id, environment: f.environment)
+        }
+    }
+
     @Test func onlyALiveShopIsReconciled() async throws {
         try await F.with(live: false) { f in
             #expect(try await f.api.send(.post, "\(f.shopPath)/reconcile", token: f.token).status == .conflict)

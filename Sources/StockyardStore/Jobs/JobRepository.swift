@@ -33,14 +33,19 @@ public struct JobRepository: Sendable {
         }
     }
 
-    /// dead, failed or cancelled → pending now, attempts from zero. Anything else is a conflict naming the state.
+    /// dead, failed or cancelled → pending now, attempts from zero. Anything else is a conflict naming the state,
+    /// and so is a job whose dedupe key is already pending (that job does the same work).
     public func retry(id: Int64, company: Int64, logger: Logger) async throws -> SyncJob? {
-        try await transition(id, company: company, logger: logger, allowed: \.isRetryable, verb: "retried", set: """
-            state = 'pending', attempts = 0, run_at = now(), finished_at = NULL
-            """) { connection in
-            // Wake the runners now rather than at their next poll.
-            try await connection.query("SELECT pg_notify('stockyard_jobs', kind) FROM stockyard.sync_jobs WHERE company_id = \(company) AND id = \(id)",
-                                       logger: logger)
+        do {
+            return try await transition(id, company: company, logger: logger, allowed: \.isRetryable, verb: "retried", set: """
+                state = 'pending', attempts = 0, run_at = now(), finished_at = NULL
+                """) { connection in
+                // Wake the runners now rather than at their next poll.
+                try await connection.query("SELECT pg_notify('stockyard_jobs', kind) FROM stockyard.sync_jobs WHERE company_id = \(company) AND id = \(id)",
+                                           logger: logger)
+            }
+        } catch let error as PSQLError where error.sqlState == "23505" {
+            throw AppError.conflict("job \(id) cannot be retried: a pending job with the same kind and dedupe_key is queued and will do its work")
         }
     }
 

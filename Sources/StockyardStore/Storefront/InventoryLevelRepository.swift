@@ -30,12 +30,12 @@ public struct InventoryLevelRepository: Sendable {
             """, logger: logger)).first
     }
 
-    /// Every level of the shop whose location follows the warehouse now (for the reconcile).
-    public static func publishingTargets(shop: Int64, company: Int64, on connection: PostgresConnection,
-                                         logger: Logger) async throws -> [PushTarget] {
+    /// Every level of the shop at an enabled location, whichever side drives it (for the reconcile).
+    public static func syncedTargets(shop: Int64, company: Int64, on connection: PostgresConnection,
+                                     logger: Logger) async throws -> [PushTarget] {
         try await decode(connection.query("""
             SELECT \(unescaped: columns) FROM reporting.inventory_availability a
-            WHERE a.company_id = \(company) AND a.shop_id = \(shop) AND a.publishing
+            WHERE a.company_id = \(company) AND a.shop_id = \(shop)
             ORDER BY a.storefront_location_id, a.variant_id
             """, logger: logger))
     }
@@ -90,16 +90,21 @@ public struct InventoryLevelRepository: Sendable {
             """, logger: logger).collect()[0].decode(Bool.self)
     }
 
-    /// Records a value Stockyard wrote (it is then also what the storefront holds).
-    public static func recordPublished(_ quantity: Int, storefrontLocation: Int64, variant: Int64, company: Int64,
+    /// Records the value Stockyard publishes. `sentAt` is when its write left (the storefront holds it from then on,
+    /// so a storefront event triggered later is newer and still counts); nil when nothing had to be written, which
+    /// leaves the last observation as it was.
+    public static func recordPublished(_ quantity: Int, sentAt: Date?, storefrontLocation: Int64, variant: Int64, company: Int64,
                                        on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("""
             INSERT INTO stockyard.inventory_levels AS l (company_id, storefront_location_id, variant_id, last_published,
                                                          last_published_at, last_seen, last_seen_at, last_seen_source)
-            VALUES (\(company), \(storefrontLocation), \(variant), \(quantity)::int, now(), \(quantity)::int, now(), 'push')
+            VALUES (\(company), \(storefrontLocation), \(variant), \(quantity)::int, now(), \(quantity)::int,
+                    coalesce(\(sentAt)::timestamptz, now()), 'push')
             ON CONFLICT (company_id, storefront_location_id, variant_id) DO UPDATE
             SET last_published = EXCLUDED.last_published, last_published_at = EXCLUDED.last_published_at,
-                last_seen = EXCLUDED.last_seen, last_seen_at = EXCLUDED.last_seen_at, last_seen_source = 'push'
+                last_seen = CASE WHEN \(sentAt)::timestamptz IS NULL THEN l.last_seen ELSE EXCLUDED.last_seen END,
+                last_seen_at = CASE WHEN \(sentAt)::timestamptz IS NULL THEN l.last_seen_at ELSE EXCLUDED.last_seen_at END,
+                last_seen_source = CASE WHEN \(sentAt)::timestamptz IS NULL THEN l.last_seen_source ELSE 'push' END
             """, logger: logger)
     }
 

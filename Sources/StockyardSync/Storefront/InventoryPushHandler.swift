@@ -62,9 +62,11 @@ public struct InventoryPushHandler: JobHandler {
             changeFrom = try await storefrontLevel(target, credentials: credentials, context: context)
             if let seen = changeFrom { try await recordSeen(seen, target, context: context) }
         }
+        var sentAt: Date?
         for _ in 0..<Self.staleRounds {
             guard let believed = changeFrom else { return }
             if believed != quantity {
+                sentAt = Date()
                 let write = StorefrontClient.LevelWrite(inventoryItemID: level.inventoryItemId, locationID: level.externalLocationId,
                                                         quantity: quantity, changeFrom: believed)
                 let key = "c\(company)-j\(job.id)-l\(level.externalLocationId)-i\(level.inventoryItemId)-q\(quantity)-f\(believed)"
@@ -107,7 +109,7 @@ public struct InventoryPushHandler: JobHandler {
                 }
             }
             try await context.finish { connection in
-                try await InventoryLevelRepository.recordPublished(quantity, storefrontLocation: level.storefrontLocationId,
+                try await InventoryLevelRepository.recordPublished(quantity, sentAt: sentAt, storefrontLocation: level.storefrontLocationId,
                                                                    variant: level.variantId, company: company, on: connection, logger: logger)
                 try await DriftRepository.resolve(storefrontLocation: level.storefrontLocationId, variant: level.variantId,
                                                   resolution: "the storefront holds \(quantity) again", company: company,

@@ -5,8 +5,10 @@ import StockyardCore
 import StockyardStore
 
 /// `inventory.reconcile` (issue 6, item 7): Shopify drops webhooks after failures and never replays them, so each
-/// live shop's published levels are compared with what the storefront holds, every `reconcile_interval_seconds`
-/// (and on demand). A mismatch is drift, classified, and healed by a push; each run schedules the next.
+/// live shop's levels are compared with what the storefront holds, every `reconcile_interval_seconds` (and on
+/// demand). Where the warehouse drives, a mismatch is drift, classified, and healed by a push; where the
+/// storefront drives, a change whose webhook never came is taken into the warehouse. Each run schedules the next
+/// before it reads, so a run that fails does not end the chain.
 public struct InventoryReconcileHandler: JobHandler {
     public static let kind = "inventory.reconcile"
     static let parallelReads = 8
@@ -28,12 +30,18 @@ public struct InventoryReconcileHandler: JobHandler {
             guard let state = try await ShopRepository.reconcileState(shop: shop, company: company, on: connection, logger: logger),
                   state.live, let storefront = try await ShopRepository.connection(shop: shop, company: company, on: connection, logger: logger)
             else { return nil }
-            let targets = try await InventoryLevelRepository.publishingTargets(shop: shop, company: company, on: connection, logger: logger)
+            let targets = try await InventoryLevelRepository.syncedTargets(shop: shop, company: company, on: connection, logger: logger)
+            try await JobQueue.enqueue(on: connection, kind: Self.kind, payload: .object(["shop_id": .number(Double(shop))]),
+                                       options: .init(dedupeKey: Self.dedupeKey(shop: shop),
+                                                      runAt: Date().addingTimeInterval(Double(state.interval))),
+                                       logger: logger)
             return (storefront, targets, state.interval)
         }
         // Not live (any more), or not connected: the chain stops here; going live starts it again.
-        guard let (shopConnection, targets, interval) = loaded else { return }
+        guard let (shopConnection, targets, _) = loaded else { return }
         let credentials = try StorefrontClient.Credentials.open(shopConnection, secrets: secrets)
+        // An observation dates from before its read: a storefront change recorded meanwhile is newer and wins.
+        let readAt = Date()
         let held: [Int: Int?]
         do {
             held = try await read(targets, credentials: credentials)
@@ -42,11 +50,9 @@ public struct InventoryReconcileHandler: JobHandler {
         }
         try await context.finish { connection in
             for (index, target) in targets.enumerated() {
-                try await settle(target, holds: held[index] ?? nil, company: company, on: connection, logger: logger)
+                try await settle(target, holds: held[index] ?? nil, readAt: readAt, company: company, database: context.database,
+                                 on: connection, logger: logger)
             }
-            try await JobQueue.enqueue(on: connection, kind: Self.kind, payload: .object(["shop_id": .number(Double(shop))]),
-                                       options: .init(dedupeKey: Self.dedupeKey(shop: shop), runAt: Date().addingTimeInterval(Double(interval))),
-                                       logger: logger)
         }
     }
 
@@ -66,9 +72,21 @@ public struct InventoryReconcileHandler: JobHandler {
         return held
     }
 
-    /// One level: in step (resolve its drift), or drift to record and heal.
-    private func settle(_ target: PushTarget, holds actual: Int?, company: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+    /// One level. Where the storefront drives, or in `bidirectional` where it changed since we last saw it (a
+    /// webhook lost: the change is newer than anything we published), the warehouse takes its change. Otherwise the
+    /// warehouse wins: in step (resolve its drift), or drift to record and heal.
+    private func settle(_ target: PushTarget, holds actual: Int?, readAt: Date, company: Int64, database: Database,
+                        on connection: PostgresConnection, logger: Logger) async throws {
         let level = target.level
+        let storefrontDriven = !target.isPublishing
+        let changedThere = actual != nil && level.lastSeen != nil && actual != level.lastSeen
+        if let actual, StorefrontInventoryChanges.canAdjust(target),
+           storefrontDriven || (target.direction == .bidirectional && changedThere) {
+            _ = try await StorefrontInventoryChanges.adjustWarehouse(target, to: actual, at: readAt, source: .reconcile, company: company,
+                                                                     database: database, on: connection, logger: logger)
+            return
+        }
+        if storefrontDriven { return }
         guard let actual else {
             try await DriftRepository.record(DriftObservation(
                 shop: level.shopId, driftClass: .locationMapping, storefrontLocation: level.storefrontLocationId, variant: level.variantId,
@@ -77,7 +95,7 @@ public struct InventoryReconcileHandler: JobHandler {
                 source: "reconcile"), company: company, on: connection, logger: logger)
             return
         }
-        try await InventoryLevelRepository.recordSeen(actual, at: Date(), source: .reconcile, storefrontLocation: level.storefrontLocationId,
+        try await InventoryLevelRepository.recordSeen(actual, at: readAt, source: .reconcile, storefrontLocation: level.storefrontLocationId,
                                                       variant: level.variantId, company: company, on: connection, logger: logger)
         if actual == level.computed {
             try await DriftRepository.resolve(storefrontLocation: level.storefrontLocationId, variant: level.variantId,

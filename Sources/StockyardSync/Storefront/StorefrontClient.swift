@@ -87,6 +87,7 @@ public struct StorefrontClient: Sendable {
     public func setAvailable(_ levels: [LevelWrite], idempotencyKey: String, reference: String,
                              credentials: Credentials) async throws(Failure) -> SetOutcome {
         guard idempotencyKey.wholeMatch(of: /[A-Za-z0-9_-]{1,100}/) != nil else { throw .malformed("idempotency key \(idempotencyKey)") }
+        guard (1...250).contains(levels.count) else { throw .malformed("inventorySetQuantities takes 1 to 250 quantities, not \(levels.count)") }
         let quantities: [[String: Any]] = levels.map { level in
             ["inventoryItemId": ShopifyGID.make("InventoryItem", level.inventoryItemID),
              "locationId": ShopifyGID.make("Location", level.locationID),
@@ -225,7 +226,7 @@ public struct StorefrontClient: Sendable {
         switch status {
         case 200..<300: break
         case 401, 403: throw .unauthorized
-        case 429: throw .throttled(retryAfter: .seconds(Double(headers.first(name: "Retry-After") ?? "") ?? 1))
+        case 429: throw .throttled(retryAfter: Self.boundedWait(seconds: Double(headers.first(name: "Retry-After") ?? "") ?? 1))
         case 500...: throw .unavailable(status: status)
         default: throw .malformed("HTTP \(status)")
         }
@@ -249,6 +250,12 @@ public struct StorefrontClient: Sendable {
             return .seconds(1)
         }
         let requested = cost["requestedQueryCost"] as? Double ?? 10
-        return .milliseconds(max(100, Int((max(0, requested - available) / rate) * 1000)))
+        return boundedWait(seconds: max(0.1, max(0, requested - available) / rate))
+    }
+
+    /// A wait the storefront asked for, kept within 0…1 hour (an absurd or non-finite figure must not trap or stall).
+    static func boundedWait(seconds: Double) -> Duration {
+        guard seconds.isFinite else { return .seconds(3600) }
+        return .milliseconds(Int(min(max(seconds, 0), 3600) * 1000))
     }
 }

@@ -31,18 +31,19 @@ public struct WebhookEventHandler: JobHandler {
 
     private func levelUpdated(_ event: WebhookEvent, company: Int64, context: JobContext, on connection: PostgresConnection) async throws -> String {
         let logger = context.logger
-        guard case .number(let item)? = event.payload["inventory_item_id"], case .number(let location)? = event.payload["location_id"],
-              case .number(let available)? = event.payload["available"] else {
-            return "ignored: the payload lacks inventory_item_id, location_id or available"
+        // Whole numbers in range only: the body is signed by the shop, but its numbers are still input.
+        guard case .number(let rawItem)? = event.payload["inventory_item_id"], let item = Int64(exactly: rawItem),
+              case .number(let rawLocation)? = event.payload["location_id"], let location = Int64(exactly: rawLocation),
+              case .number(let available)? = event.payload["available"], let reported = Int32(exactly: available).map(Int.init) else {
+            return "ignored: the payload lacks a whole inventory_item_id, location_id or available"
         }
-        let reported = Int(available)
         let at = event.triggeredAt ?? event.receivedAt
         func target() async throws -> PushTarget? {
-            try await InventoryLevelRepository.webhookTarget(shop: event.shop, externalLocation: Int64(location), inventoryItem: Int64(item),
+            try await InventoryLevelRepository.webhookTarget(shop: event.shop, externalLocation: location, inventoryItem: item,
                                                              company: company, on: connection, logger: logger)
         }
         guard let found = try await target() else {
-            return try await unknownSubject(event, item: Int64(item), location: Int64(location), reported: reported, company: company,
+            return try await unknownSubject(event, item: item, location: location, reported: reported, company: company,
                                             logger: logger, on: connection)
         }
         // Events of one level take turns; read it again once it is ours.
@@ -53,8 +54,9 @@ public struct WebhookEventHandler: JobHandler {
         if let seenAt = level.lastSeenAt, at <= seenAt { return "dropped: older than the level last seen (\(seenAt))" }
         let key = InventoryPushHandler.dedupeKey(storefrontLocation: level.storefrontLocationId, product: level.productId)
         if try await InventoryLevelRepository.isPushRunning(dedupeKey: key, company: company, on: connection, logger: logger) {
-            // Its echo may be this very event: settle it after the push has recorded what it wrote.
-            throw JobFailure.retryable("a push to this level is in flight", after: .milliseconds(100))
+            // Its echo may be this very event: settle it after the push has recorded what it wrote (a wait, not a
+            // failed attempt, however long the push takes).
+            throw JobFailure.deferred("a push to this level is in flight", wait: .milliseconds(100))
         }
         let decision = target.direction.decide(reported: reported, reportedAt: at, lastPublished: level.lastPublished,
                                                lastPublishedAt: level.lastPublishedAt,
