@@ -135,16 +135,19 @@ public final class StorefrontSimulator: Sendable {
         if query.contains("inventorySetQuantities") { return try setQuantities(query: query, variables: variables, domain: domain) }
         if query.contains("inventoryLevel(") { return try level(variables: variables, domain: domain) }
         if query.contains("productVariants") { return try catalogue(variables: variables, domain: domain) }
-        if query.contains("locations") { return try locations(domain: domain) }
+        if query.contains("locations") { return try locations(variables: variables, domain: domain) }
         return Self.json(status: .ok, ["errors": [["message": "This simulator does not implement the requested operation"]]])
     }
 
-    /// `locations(first: 250)`: every location of the shop, one page.
-    private func locations(domain: String) throws -> Response {
-        let locations = try withShop(domain) { $0.locations }
+    /// `locations(first: $first, after: $after)`: locations by id; the cursor is the last location id of the page.
+    private func locations(variables: [String: Any], domain: String) throws -> Response {
+        let first = min(max(variables["first"] as? Int ?? 50, 1), 250)
+        let after = (variables["after"] as? String).flatMap { Int64($0) } ?? 0
+        let locations = try withShop(domain) { $0.locations }.filter { $0.id > after }.sorted { $0.id < $1.id }
+        let page = Array(locations.prefix(first))
         return Self.json(status: .ok, ["data": ["locations": [
-            "nodes": locations.map { ["id": ShopifyGID.make("Location", $0.id), "name": $0.name] },
-            "pageInfo": ["hasNextPage": false, "endCursor": NSNull()],
+            "nodes": page.map { ["id": ShopifyGID.make("Location", $0.id), "name": $0.name] },
+            "pageInfo": ["hasNextPage": locations.count > first, "endCursor": page.last.map { String($0.id) as Any } ?? NSNull()],
         ]]])
     }
 

@@ -38,6 +38,7 @@ import Testing
             let storefront = StorefrontClient()
             let locations = try await storefront.locations(credentials: credentials)
             #expect(locations.map(\.id) == [1, 2] && locations.map(\.name) == ["Shop floor", "Warehouse 3PL"])
+            #expect(try await storefront.locations(credentials: credentials, pageSize: 1) == locations, "two pages of one")
             let all = try await storefront.variants(credentials: credentials, pageSize: 3)
             #expect(all.map(\.id) == Array(101...107), "three pages of 3, 3 and 1")
             let first = try #require(all.first)

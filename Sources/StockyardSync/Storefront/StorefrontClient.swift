@@ -148,15 +148,24 @@ public struct StorefrontClient: Sendable {
         return available
     }
 
-    /// The shop's locations (for the location map's import).
-    public func locations(credentials: Credentials) async throws(Failure) -> [StorefrontLocation] {
-        let response = try await post(["query": "query { locations(first: 250) { nodes { id name } pageInfo { hasNextPage endCursor } } }"],
-                                      credentials: credentials)
-        let nodes = (((response["data"] as? [String: Any])?["locations"] as? [String: Any])?["nodes"] as? [[String: Any]]) ?? []
-        return try nodes.map { node throws(Failure) in
-            guard let id = ShopifyGID.number(node["id"]), let name = node["name"] as? String else { throw .malformed("a location without id or name") }
-            return StorefrontLocation(id: id, name: name)
-        }
+    /// Every location of the shop, page by page (for the location map's import, which retires locations it does
+    /// not list, so a partial list must never pass for the whole).
+    public func locations(credentials: Credentials, pageSize: Int = 250) async throws(Failure) -> [StorefrontLocation] {
+        let query = "query Locations($first: Int!, $after: String) { locations(first: $first, after: $after) { nodes { id name } pageInfo { hasNextPage endCursor } } }"
+        var locations: [StorefrontLocation] = []
+        var after: String?
+        repeat {
+            let response = try await post(["query": query, "variables": ["first": pageSize, "after": after.map { $0 as Any } ?? NSNull()]],
+                                          credentials: credentials)
+            let page = ((response["data"] as? [String: Any])?["locations"] as? [String: Any]) ?? [:]
+            for node in page["nodes"] as? [[String: Any]] ?? [] {
+                guard let id = ShopifyGID.number(node["id"]), let name = node["name"] as? String else { throw .malformed("a location without id or name") }
+                locations.append(StorefrontLocation(id: id, name: name))
+            }
+            let info = page["pageInfo"] as? [String: Any] ?? [:]
+            after = (info["hasNextPage"] as? Bool ?? false) ? info["endCursor"] as? String : nil
+        } while after != nil
+        return locations
     }
 
     /// Every variant of the shop, page by page (for the product links' import).
