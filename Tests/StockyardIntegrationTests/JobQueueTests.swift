@@ -247,11 +247,11 @@ import Testing
         // Two claimed jobs whose runner dies; while the first ran, a change to its key queued a pending twin.
         let first = try await environment.enqueue(kinds("twin"), company: company.id, options: .init(dedupeKey: "sku:1"))
         let alone = try await environment.enqueue(kinds("alone"), company: company.id, options: .init(dedupeKey: "sku:1"))
-        let claimed = try await runner.claim(worker: "gone", limit: 10, lease: .milliseconds(300), kinds: [kinds("twin"), kinds("alone")], logger: logger)
+        let claimed = try await runner.claim(worker: "gone", limit: 10, lease: .seconds(2), kinds: [kinds("twin"), kinds("alone")], logger: logger)
         #expect(Set(claimed.map(\.id)) == [first, alone])
         let twin = try await environment.enqueue(kinds("twin"), company: company.id, options: .init(dedupeKey: "sku:1"))
         #expect(twin != first)
-        try await Task.sleep(for: .milliseconds(400))
+        try await Task.sleep(for: .milliseconds(2200))   // the lease leaves room for a loaded machine to enqueue the twin
         try await runner.reclaimExpired(logger: logger)   // (any test's housekeeping may have done it first: same outcome)
         let superseded = try #require(try await environment.job(first, company: company.id))
         #expect(superseded.state == .cancelled && superseded.lastErrorType == "superseded", "\(superseded)")
