@@ -152,20 +152,10 @@ public struct StorefrontClient: Sendable {
     /// not list, so a partial list must never pass for the whole).
     public func locations(credentials: Credentials, pageSize: Int = 250) async throws(Failure) -> [StorefrontLocation] {
         let query = "query Locations($first: Int!, $after: String) { locations(first: $first, after: $after) { nodes { id name } pageInfo { hasNextPage endCursor } } }"
-        var locations: [StorefrontLocation] = []
-        var after: String?
-        repeat {
-            let response = try await post(["query": query, "variables": ["first": pageSize, "after": after.map { $0 as Any } ?? NSNull()]],
-                                          credentials: credentials)
-            let page = ((response["data"] as? [String: Any])?["locations"] as? [String: Any]) ?? [:]
-            for node in page["nodes"] as? [[String: Any]] ?? [] {
-                guard let id = ShopifyGID.number(node["id"]), let name = node["name"] as? String else { throw .malformed("a location without id or name") }
-                locations.append(StorefrontLocation(id: id, name: name))
-            }
-            let info = page["pageInfo"] as? [String: Any] ?? [:]
-            after = (info["hasNextPage"] as? Bool ?? false) ? info["endCursor"] as? String : nil
-        } while after != nil
-        return locations
+        return try await allNodes(query, of: "locations", pageSize: pageSize, credentials: credentials).map { node throws(Failure) in
+            guard let id = ShopifyGID.number(node["id"]), let name = node["name"] as? String else { throw .malformed("a location without id or name") }
+            return StorefrontLocation(id: id, name: name)
+        }
     }
 
     /// Every variant of the shop, page by page (for the product links' import).
@@ -178,26 +168,31 @@ public struct StorefrontClient: Sendable {
               }
             }
             """
-        var variants: [Variant] = []
+        return try await allNodes(query, of: "productVariants", pageSize: pageSize, credentials: credentials).map { node throws(Failure) in
+            guard let id = ShopifyGID.number(node["id"]),
+                  let item = ShopifyGID.number((node["inventoryItem"] as? [String: Any])?["id"]) else {
+                throw .malformed("a variant without id or inventory item")
+            }
+            return Variant(id: id, sku: node["sku"] as? String, barcode: node["barcode"] as? String, inventoryItemID: item,
+                           status: (node["product"] as? [String: Any])?["status"] as? String ?? "ACTIVE")
+        }
+    }
+
+    /// The nodes of a paged connection (`first`/`after` and `pageInfo`), every page of them.
+    private func allNodes(_ query: String, of connection: String, pageSize: Int,
+                          credentials: Credentials) async throws(Failure) -> [[String: Any]] {
+        var nodes: [[String: Any]] = []
         var after: String?
         repeat {
             let response = try await post(["query": query, "variables": ["first": pageSize, "after": after.map { $0 as Any } ?? NSNull()]],
                                           credentials: credentials)
-            let page = ((response["data"] as? [String: Any])?["productVariants"] as? [String: Any]) ?? [:]
-            for node in page["nodes"] as? [[String: Any]] ?? [] {
-                guard let id = ShopifyGID.number(node["id"]),
-                      let item = ShopifyGID.number((node["inventoryItem"] as? [String: Any])?["id"]) else {
-                    throw .malformed("a variant without id or inventory item")
-                }
-                variants.append(Variant(id: id, sku: node["sku"] as? String, barcode: node["barcode"] as? String, inventoryItemID: item,
-                                        status: (node["product"] as? [String: Any])?["status"] as? String ?? "ACTIVE"))
-            }
+            let page = ((response["data"] as? [String: Any])?[connection] as? [String: Any]) ?? [:]
+            nodes += page["nodes"] as? [[String: Any]] ?? []
             let info = page["pageInfo"] as? [String: Any] ?? [:]
             after = (info["hasNextPage"] as? Bool ?? false) ? info["endCursor"] as? String : nil
         } while after != nil
-        return variants
+        return nodes
     }
-
 
     /// One GraphQL call; HTTP and GraphQL-level failures become `Failure`s. A shop that said to wait is not called
     /// until the wait is over.
