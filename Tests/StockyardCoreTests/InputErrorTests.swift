@@ -49,3 +49,17 @@ import Testing
         #expect(PageRequest(limit: 3).page(from: [1, 2, 3] as [Int64], id: { $0 }).nextCursor == nil)
     }
 }
+
+@Suite struct CheckConstraintFieldTests {
+    @Test func aColumnCheckNamesItsColumn() {
+        #expect(CheckConstraintField.field(constraint: "shops_api_base_url_check", table: "shops") == "api_base_url")
+        #expect(CheckConstraintField.field(constraint: "storefront_locations_buffer_check1", table: "storefront_locations") == "buffer")
+    }
+
+    @Test func otherConstraintsNameNoField() {
+        #expect(CheckConstraintField.field(constraint: "shops_live_at_check_x", table: "shops") == nil)
+        #expect(CheckConstraintField.field(constraint: "positive_quantity", table: "stock_quants") == nil)
+        #expect(CheckConstraintField.field(constraint: "shops_check", table: "shops") == nil)
+        #expect(CheckConstraintField.field(constraint: nil, table: "shops") == nil)
+    }
+}

@@ -50,6 +50,9 @@ import Testing
                 (#"{"domain":"x.myshopify.com"}"#, "name"),
                 (#"{"name":"X","domain":"not a host"}"#, "domain"),
                 (#"{"name":"X","domain":"y.myshopify.com","api_base_url":"ftp://y"}"#, "api_base_url"),
+                // 324 characters but 624 code points: Postgres counts the latter.
+                ("{\"name\":\"X\",\"domain\":\"y.myshopify.com\",\"api_base_url\":\"https://y.myshopify.com/\(String(repeating: "e\\u0301", count: 300))\"}",
+                 "api_base_url"),
                 (#"{"name":"X","domain":"y.myshopify.com","api_version":"latest"}"#, "api_version"),
                 (#"{"name":"X","domain":"y.myshopify.com","inventory_direction":"sideways"}"#, "inventory_direction"),
                 (#"{"name":"X","domain":"y.myshopify.com","reconcile_interval_seconds":5}"#, "reconcile_interval_seconds"),

@@ -67,7 +67,8 @@ struct Problem: Codable, Sendable {
                 return from(AppError.conflict("a concurrent change to the same rows won; nothing was written, retry the request"))
             }
             if state.hasPrefix("22") || state == "23514" {
-                return from(AppError.invalid(field: nil, detail: "a value is out of range or malformed: \(psql.serverMessage ?? state)"))
+                let field = CheckConstraintField.field(constraint: psql.serverInfo?[.constraintName], table: psql.serverInfo?[.tableName])
+                return from(AppError.invalid(field: field, detail: "a value is out of range or malformed: \(psql.serverMessage ?? state)"))
             }
             return internalError
         default:

@@ -201,7 +201,7 @@ struct CheckedShopSettings {
         if case .value(var url) = settings.apiBaseUrl {
             url = url.trimmingWhitespace()
             while url.hasSuffix("/") { url.removeLast() }
-            guard url.range(of: #"^https?://[^\s/]+(/[^\s]*)?$"#, options: .regularExpression) != nil, url.count <= 500 else {
+            guard url.range(of: #"^https?://[^\s/]+(/[^\s]*)?$"#, options: .regularExpression) != nil, url.unicodeScalars.count <= 500 else {
                 throw .invalid(field: "api_base_url", detail: "'api_base_url' must be an http(s) URL such as https://acme.myshopify.com")
             }
             apiBaseUrl = url
