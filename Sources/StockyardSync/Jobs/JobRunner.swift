@@ -274,35 +274,28 @@ public final class JobRunner: Service, Sendable {
     }
 
     private func recordFailure(_ job: ClaimedJob, error: any Error, logger: Logger) async {
-        if case JobFailure.deferred(let message, let wait) = error {
-            metrics?.retried(job.kind)
-            logger.notice("job deferred", metadata: ["wait": "\(wait)", "reason": "\(message)"])
-            do {
-                try await jobs.fail(job, worker: settings.worker, error: message, errorType: "deferred",
-                                    retryAt: Date().addingTimeInterval(wait.inSeconds), refundAttempt: true, logger: logger)
-            } catch {
-                logger.error("could not record the deferral", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            return
-        }
-        let (message, type, retryAfter, permanent): (String, String, Duration?, Bool) = switch error {
-        case JobFailure.permanent(let message): (message, "permanent", nil, true)
-        case JobFailure.retryable(let message, let after): (message, "retryable", after, false)
+        // A deferral is not a failure: it waits as told, never goes dead, and gives its attempt back.
+        let (message, type, retryAfter, permanent, deferred): (String, String, Duration?, Bool, Bool) = switch error {
+        case JobFailure.permanent(let message): (message, "permanent", nil, true, false)
+        case JobFailure.retryable(let message, let after): (message, "retryable", after, false, false)
+        case JobFailure.deferred(let message, let wait): (message, "deferred", wait, false, true)
         case let error as PSQLError:
-            ("SQLSTATE \(error.sqlState ?? "?"): \(error.serverMessage ?? String(reflecting: error))", "database", nil, false)
-        default: (String(describing: error), String(reflecting: type(of: error)), nil, false)
+            ("SQLSTATE \(error.sqlState ?? "?"): \(error.serverMessage ?? String(reflecting: error))", "database", nil, false, false)
+        default: (String(describing: error), String(reflecting: type(of: error)), nil, false, false)
         }
-        let retryAt: Date? = permanent || job.attempt >= job.maxAttempts ? nil
+        let retryAt: Date? = permanent || (!deferred && job.attempt >= job.maxAttempts) ? nil
             : Date().addingTimeInterval((retryAfter ?? settings.retry.delay(afterAttempts: job.attempt)).inSeconds)
         if retryAt == nil {
             metrics?.dead(job.kind)
             logger.error("job is dead", metadata: ["attempt": "\(job.attempt)", "error": "\(message)"])
         } else {
             metrics?.retried(job.kind)
-            logger.warning("job attempt failed; retrying", metadata: ["attempt": "\(job.attempt)", "error": "\(message)"])
+            if deferred { logger.notice("job deferred", metadata: ["wait": "\(retryAfter.map { "\($0)" } ?? "")", "reason": "\(message)"]) }
+            else { logger.warning("job attempt failed; retrying", metadata: ["attempt": "\(job.attempt)", "error": "\(message)"]) }
         }
         do {
-            try await jobs.fail(job, worker: settings.worker, error: message, errorType: type, retryAt: retryAt, logger: logger)
+            try await jobs.fail(job, worker: settings.worker, error: message, errorType: type, retryAt: retryAt,
+                                refundAttempt: deferred, logger: logger)
         } catch {
             // The lease will expire and the job will be reclaimed: late, but not lost.
             logger.error("could not record the failure", metadata: ["error": "\(String(reflecting: error))"])

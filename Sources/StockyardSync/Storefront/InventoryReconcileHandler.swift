@@ -26,7 +26,7 @@ public struct InventoryReconcileHandler: JobHandler {
     public func run(_ job: ClaimedJob, context: JobContext) async throws {
         guard case .number(let number)? = job.payload["shop_id"] else { throw JobFailure.permanent("an inventory.reconcile payload needs shop_id") }
         let shop = Int64(number), company = job.companyID, logger = context.logger
-        let loaded = try await context.transaction { connection -> (ShopConnection, [PushTarget], Int)? in
+        let loaded = try await context.transaction { connection -> (ShopConnection, [PushTarget])? in
             guard let state = try await ShopRepository.reconcileState(shop: shop, company: company, on: connection, logger: logger),
                   state.live, let storefront = try await ShopRepository.connection(shop: shop, company: company, on: connection, logger: logger)
             else { return nil }
@@ -35,10 +35,10 @@ public struct InventoryReconcileHandler: JobHandler {
                                        options: .init(dedupeKey: Self.dedupeKey(shop: shop),
                                                       runAt: Date().addingTimeInterval(Double(state.interval))),
                                        logger: logger)
-            return (storefront, targets, state.interval)
+            return (storefront, targets)
         }
         // Not live (any more), or not connected: the chain stops here; going live starts it again.
-        guard let (shopConnection, targets, _) = loaded else { return }
+        guard let (shopConnection, targets) = loaded else { return }
         let credentials = try StorefrontClient.Credentials.open(shopConnection, secrets: secrets)
         // An observation dates from before its read: a storefront change recorded meanwhile is newer and wins.
         let readAt = Date()
