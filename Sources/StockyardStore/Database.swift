@@ -44,26 +44,56 @@ public struct Database: Sendable {
             return try await body(open.connection)
         }
         return try await withConnection { connection in
-            // BEGIN is written without waiting for its reply, so BEGIN and set_config cost one suspension, not two;
-            // the connection runs them in order. If BEGIN failed, set_config ran alone (a no-op) and we throw below.
-            let begin: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
-            do {
-                try await connection.run(TenantScopeStatements.SetCompany(companyID: companyID), logger: logger)
-                _ = try await begin.get()
+            try await transaction(of: companyID, on: connection, logger: logger) {
                 let open = OpenTransaction(pool: ObjectIdentifier(usage), companyID: companyID, connection: connection)
-                let result = try await Self.$openTransaction.withValue(open) { try await body(connection) }
-                try await commit(connection, logger: logger)
-                return result
-            } catch {
-                _ = try? await begin.get()
-                do {
-                    try await connection.query("ROLLBACK", logger: logger)
-                } catch {
-                    // Never hand the pool a connection that may still be inside this transaction.
-                    try? await connection.close()
-                }
-                throw error
+                return try await Self.$openTransaction.withValue(open) { try await body(connection) }
             }
+        }
+    }
+
+    /// One transaction that runs `body` once per company, in turn, each turn under that company's row-level-security
+    /// tenant: a group commit across tenants for work that arrives from many at once (webhook ingest, decisions
+    /// D21). Each turn's statements see and write only its company's rows, as in `withCompany`; what the turns
+    /// share is the commit. Not for use inside another transaction.
+    public func withCompanies<T: Sendable>(
+        _ companies: [Int64], logger: Logger, _ body: (Int64, PostgresConnection) async throws -> T
+    ) async throws -> [T] {
+        guard let first = companies.first else { return [] }
+        if let open = Self.openTransaction, open.pool == ObjectIdentifier(usage) { throw NestedTransactionOfAnotherCompany() }
+        return try await withConnection { connection in
+            try await transaction(of: first, on: connection, logger: logger) {
+                var results: [T] = []
+                for (turn, company) in companies.enumerated() {
+                    if turn > 0 { try await connection.run(TenantScopeStatements.SetCompany(companyID: company), logger: logger) }
+                    let open = OpenTransaction(pool: ObjectIdentifier(usage), companyID: company, connection: connection)
+                    results.append(try await Self.$openTransaction.withValue(open) { try await body(company, connection) })
+                }
+                return results
+            }
+        }
+    }
+
+    /// BEGIN, the tenant, `body`, COMMIT; ROLLBACK when anything throws.
+    private func transaction<T: Sendable>(of companyID: Int64, on connection: PostgresConnection, logger: Logger,
+                                          _ body: () async throws -> T) async throws -> T {
+        // BEGIN is written without waiting for its reply, so BEGIN and set_config cost one suspension, not two;
+        // the connection runs them in order. If BEGIN failed, set_config ran alone (a no-op) and we throw below.
+        let begin: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
+        do {
+            try await connection.run(TenantScopeStatements.SetCompany(companyID: companyID), logger: logger)
+            _ = try await begin.get()
+            let result = try await body()
+            try await commit(connection, logger: logger)
+            return result
+        } catch {
+            _ = try? await begin.get()
+            do {
+                try await connection.query("ROLLBACK", logger: logger)
+            } catch {
+                // Never hand the pool a connection that may still be inside this transaction.
+                try? await connection.close()
+            }
+            throw error
         }
     }
 

@@ -85,6 +85,67 @@ import Testing
         }
     }
 
+    /// Deliveries of two companies that arrive together share one commit (decisions D21), each stored under its own
+    /// tenant; one that Postgres cannot store (jsonb refuses a \u0000 escape) gets a 422 naming the body, alone, and the rest of its
+    /// batch is stored.
+    @Test func deliveriesOfTwoCompaniesTogetherAreEachStoredOnceUnderTheirOwnTenant() async throws {
+        try await F.with { f in
+            let other = try await f.environment.makeCompany()
+            let otherDomain = "o\(UInt32.random(in: 0...UInt32.max)).myshopify.com"
+            let connected = try await f.api.send(.post, "/v1/shops", token: other.token, json: #"""
+                {"name":"Other","domain":"\#(otherDomain)","api_base_url":"http://127.0.0.1:1/x","access_token":"t","webhook_secret":"other-secret"}
+                """#)
+            #expect(connected.status == .created, "\(connected.text)")
+            let otherShop = try #require(try connected.json()["id"] as? Int)
+
+            // The repository's batch, as the queue hands it over: both companies, and a duplicate within the batch.
+            let events = WebhookEventRepository(database: f.environment.app)
+            func delivery(_ shop: Int64, _ key: String) -> WebhookDelivery {
+                WebhookDelivery(shop: shop, eventKey: key, webhookId: nil, topic: "products/update", apiVersion: nil, triggeredAt: nil,
+                                body: #"{"id":1}"#)
+            }
+            let stored = try await events.ingest([(f.company.id, delivery(f.shop.id, "batch-1")), (other.id, delivery(Int64(otherShop), "batch-1")),
+                                                  (f.company.id, delivery(f.shop.id, "batch-1")), (f.company.id, delivery(f.shop.id, "batch-2"))],
+                                                 logger: f.environment.logger)
+            #expect(stored == [true, true, false, true])
+            // A turn that names a shop of another company is refused (the composite foreign key), and the batch stores nothing.
+            await #expect(throws: (any Error).self) {
+                _ = try await events.ingest([(f.company.id, delivery(f.shop.id, "batch-3")), (other.id, delivery(f.shop.id, "batch-3"))],
+                                            logger: f.environment.logger)
+            }
+
+            // Over HTTP, concurrently: even deliveries for this shop, odd ones for the other; #7 holds \u0000.
+            let answers = try await withThrowingTaskGroup(of: (Int, APIResponse).self) { group in
+                for n in 0..<40 {
+                    group.addTask {
+                        let body = n == 7 ? #"{"note":"a\u0000b"}"# : #"{"id":\#(n)}"#
+                        let mine = n % 2 == 0
+                        return (n, try await f.deliver(body, topic: "products/update", eventID: "mix-\(n)", domain: mine ? nil : otherDomain,
+                                                       secret: mine ? F.webhookSecret : "other-secret"))
+                    }
+                }
+                return try await group.reduce(into: [Int: APIResponse]()) { $0[$1.0] = $1.1 }
+            }
+            for (n, answer) in answers {
+                if n == 7 { #expect(answer.status == .unprocessableContent && answer.isProblem && answer.text.contains("body"), "\(answer.text)") }
+                else {
+                    let status = try answer.json()["status"] as? String
+                    #expect(answer.status == .ok && status == "accepted", "#\(n): \(answer.text)")
+                }
+            }
+            func keys(_ company: Int64) async throws -> [String] {
+                try await f.environment.app.withCompany(company, logger: f.environment.logger) { connection in
+                    try await connection.rows("SELECT event_key FROM stockyard.webhook_events ORDER BY event_key")
+                        .collect().map { try $0.decode(String.self) }
+                }
+            }
+            let expectedMine = ["batch-1", "batch-2"] + (0..<40).filter { $0 % 2 == 0 }.map { "mix-\($0)" }
+            let expectedTheirs = ["batch-1"] + (0..<40).filter { $0 % 2 == 1 && $0 != 7 }.map { "mix-\($0)" }
+            #expect(try await keys(f.company.id) == expectedMine.sorted())
+            #expect(try await keys(other.id) == expectedTheirs.sorted())
+        }
+    }
+
     @Test func duplicateReorderedAndFailingDeliveriesFromTheSimulatorEndInOneEffectEach() async throws {
         try await F.with(direction: .shopToWarehouse) { f in
             try await f.count(f.productA, 10)

@@ -1,21 +1,24 @@
 import Logging
+import PostgresNIO
 import StockyardCore
 import StockyardStore
 
 /// Group commit for webhook deliveries: each delivery waits for a durable commit before its 200, but deliveries
-/// of one company that arrive while that company's previous insert is committing go together in the next one.
-/// Postgres serializes the commits of transactions that NOTIFY, so one commit per delivery would cap ingest at
-/// about one per fsync; batched, the cap is that many batches.
+/// that arrive while the previous insert is committing go together in the next one, whatever their company
+/// (each company's under its own tenant, decisions D21). Postgres serializes the commits of transactions that
+/// NOTIFY, so one commit per delivery (or per company) would cap ingest at about one per fsync; batched, the cap
+/// is that many batches.
 actor WebhookIngestQueue {
     private struct Waiting {
+        let company: Int64
         let delivery: WebhookDelivery
         let answer: CheckedContinuation<Bool, any Error>
     }
 
     private let events: WebhookEventRepository
     private let logger: Logger
-    private var waiting: [Int64: [Waiting]] = [:]
-    private var flushing: Set<Int64> = []
+    private var waiting: [Waiting] = []
+    private var flushing = false
     /// The most deliveries one transaction stores.
     static let batchLimit = 500
 
@@ -27,33 +30,57 @@ actor WebhookIngestQueue {
     /// Stores the delivery durably; true when it is new, false for a duplicate.
     func ingest(_ delivery: WebhookDelivery, company: Int64) async throws -> Bool {
         try await withCheckedThrowingContinuation { answer in
-            waiting[company, default: []].append(Waiting(delivery: delivery, answer: answer))
-            if flushing.insert(company).inserted {
-                Task { await self.flush(company) }
+            waiting.append(Waiting(company: company, delivery: delivery, answer: answer))
+            if !flushing {
+                flushing = true
+                Task { await self.flush() }
             }
         }
     }
 
-    private func flush(_ company: Int64) async {
-        while let batch = take(company) {
+    private func flush() async {
+        while let batch = take() {
+            if batch.count == 1 {
+                await storeAlone(batch[0])
+                continue
+            }
             do {
-                let stored = try await events.ingest(batch.map(\.delivery), company: company, logger: logger)
-                for (waiting, isNew) in zip(batch, stored) { waiting.answer.resume(returning: isNew) }
+                try await store(batch)
+            } catch let error as PSQLError where error.sqlState != nil {
+                // Postgres refused something in the batch (a body jsonb cannot hold, say): store each delivery alone,
+                // so only the one at fault gets the error.
+                for one in batch { await storeAlone(one) }
             } catch {
-                for waiting in batch { waiting.answer.resume(throwing: error) }
+                for one in batch { one.answer.resume(throwing: error) }
             }
         }
     }
 
-    /// The next batch of `company`, or nil (and the company no longer flushing) when none waits.
-    private func take(_ company: Int64) -> [Waiting]? {
-        guard let queued = waiting[company], !queued.isEmpty else {
-            waiting[company] = nil
-            flushing.remove(company)
+    private func storeAlone(_ one: Waiting) async {
+        do {
+            try await store([one])
+        } catch let error as PSQLError where error.sqlState?.hasPrefix("22") == true {
+            one.answer.resume(throwing: AppError.invalid(
+                field: "body", detail: "the body is JSON that Postgres cannot store: \(error.serverMessage ?? "a data exception")"))
+        } catch {
+            one.answer.resume(throwing: error)
+        }
+    }
+
+    /// Stores the batch and answers each delivery; throws (answering none) when the transaction failed.
+    private func store(_ batch: [Waiting]) async throws {
+        let stored = try await events.ingest(batch.map { ($0.company, $0.delivery) }, logger: logger)
+        for (one, isNew) in zip(batch, stored) { one.answer.resume(returning: isNew) }
+    }
+
+    /// The next batch, or nil (and no longer flushing) when none waits.
+    private func take() -> [Waiting]? {
+        guard !waiting.isEmpty else {
+            flushing = false
             return nil
         }
-        let batch = Array(queued.prefix(Self.batchLimit))
-        waiting[company] = Array(queued.dropFirst(batch.count))
+        let batch = Array(waiting.prefix(Self.batchLimit))
+        waiting.removeFirst(batch.count)
         return batch
     }
 }

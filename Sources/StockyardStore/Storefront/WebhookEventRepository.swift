@@ -24,36 +24,51 @@ public struct WebhookEventRepository: Sendable {
         }
     }
 
-    /// Stores the deliveries of one company and enqueues a `webhook.process` job for each new event, in one
-    /// transaction (one commit, one NOTIFY for the lot). Per delivery: true when it was stored now; false for a
-    /// duplicate or a retry (stored before, or earlier in this batch): nothing new happens for it.
-    public func ingest(_ deliveries: [WebhookDelivery], company: Int64, logger: Logger) async throws -> [Bool] {
-        let stamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        let stored = try await database.withCompany(company, logger: logger) { connection in
-            // Arrays of optionals do not bind: '' stands for NULL (nullif below).
-            try await connection.query("""
-                WITH event AS (
-                    INSERT INTO stockyard.webhook_events (company_id, shop_id, event_key, webhook_id, topic, api_version,
-                                                          triggered_at, payload)
-                    SELECT \(company), d.shop, d.key, nullif(d.webhook, ''), d.topic, nullif(d.version, ''),
-                           nullif(d.triggered, '')::timestamptz, d.body::jsonb
-                    FROM unnest(\(deliveries.map(\.shop))::bigint[], \(deliveries.map(\.eventKey))::text[],
-                                \(deliveries.map { $0.webhookId ?? "" })::text[], \(deliveries.map(\.topic))::text[],
-                                \(deliveries.map { $0.apiVersion ?? "" })::text[],
-                                \(deliveries.map { $0.triggeredAt.map(stamp.format) ?? "" })::text[], \(deliveries.map(\.body))::text[])
-                         WITH ORDINALITY AS d(shop, key, webhook, topic, version, triggered, body, n)
-                    ORDER BY d.n
-                    ON CONFLICT (company_id, shop_id, event_key) DO NOTHING
-                    RETURNING id, shop_id, event_key
-                ), job AS (
-                    INSERT INTO stockyard.sync_jobs (company_id, kind, payload)
-                    SELECT \(company), 'webhook.process', jsonb_build_object('event_id', id) FROM event
-                )
-                SELECT shop_id, event_key FROM event
-                """, logger: logger).collect().map { try $0.decode((Int64, String).self) }
+    /// Stores deliveries of several companies in one transaction (one commit, one NOTIFY for the lot), each company's
+    /// under its own tenant (`Database.withCompanies`), and enqueues a `webhook.process` job for each new event.
+    /// Per delivery, in order: true when it was stored now; false for a duplicate or a retry (stored before, or
+    /// earlier in this batch): nothing new happens for it.
+    public func ingest(_ deliveries: [(company: Int64, delivery: WebhookDelivery)], logger: Logger) async throws -> [Bool] {
+        var companies: [Int64] = [], byCompany: [Int64: [WebhookDelivery]] = [:]
+        for (company, delivery) in deliveries {
+            if byCompany[company] == nil { companies.append(company) }
+            byCompany[company, default: []].append(delivery)
         }
-        var fresh = Set(stored.map { "\($0.0):\($0.1)" })
-        return deliveries.map { fresh.remove("\($0.shop):\($0.eventKey)") != nil }
+        let stored = try await database.withCompanies(companies, logger: logger) { company, connection in
+            try await Self.insert(byCompany[company] ?? [], company: company, on: connection, logger: logger)
+        }
+        var fresh = Set(zip(companies, stored).flatMap { company, keys in keys.map { "\(company):\($0)" } })
+        return deliveries.map { fresh.remove("\($0.company):\($0.delivery.shop):\($0.delivery.eventKey)") != nil }
+    }
+
+    /// Inserts one company's deliveries with their jobs; the "shop:event key" of each one stored now.
+    static func insert(_ deliveries: [WebhookDelivery], company: Int64, on connection: PostgresConnection,
+                       logger: Logger) async throws -> [String] {
+        let stamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        // Arrays of optionals do not bind: '' stands for NULL (nullif below).
+        return try await connection.query("""
+            WITH event AS (
+                INSERT INTO stockyard.webhook_events (company_id, shop_id, event_key, webhook_id, topic, api_version,
+                                                      triggered_at, payload)
+                SELECT \(company), d.shop, d.key, nullif(d.webhook, ''), d.topic, nullif(d.version, ''),
+                       nullif(d.triggered, '')::timestamptz, d.body::jsonb
+                FROM unnest(\(deliveries.map(\.shop))::bigint[], \(deliveries.map(\.eventKey))::text[],
+                            \(deliveries.map { $0.webhookId ?? "" })::text[], \(deliveries.map(\.topic))::text[],
+                            \(deliveries.map { $0.apiVersion ?? "" })::text[],
+                            \(deliveries.map { $0.triggeredAt.map(stamp.format) ?? "" })::text[], \(deliveries.map(\.body))::text[])
+                     WITH ORDINALITY AS d(shop, key, webhook, topic, version, triggered, body, n)
+                ORDER BY d.n
+                ON CONFLICT (company_id, shop_id, event_key) DO NOTHING
+                RETURNING id, shop_id, event_key
+            ), job AS (
+                INSERT INTO stockyard.sync_jobs (company_id, kind, payload)
+                SELECT \(company), 'webhook.process', jsonb_build_object('event_id', id) FROM event
+            )
+            SELECT shop_id, event_key FROM event
+            """, logger: logger).collect().map { row in
+                let (shop, key) = try row.decode((Int64, String).self)
+                return "\(shop):\(key)"
+            }
     }
 
     public static func event(_ id: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws -> WebhookEvent? {
