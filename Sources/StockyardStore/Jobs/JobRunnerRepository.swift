@@ -39,13 +39,9 @@ public struct JobRunnerRepository: Sendable {
     /// Marks the job done inside the handler's transaction (`connection`, in the job's company). Throws
     /// `LeaseLost` when the job is no longer this worker's, so the handler's effects roll back with it.
     public func complete(_ job: ClaimedJob, worker: String, on connection: PostgresConnection, logger: Logger) async throws {
-        let rows = try await connection.query("""
-            UPDATE stockyard.sync_jobs
-            SET state = 'done', finished_at = now(), locked_until = NULL, locked_by = NULL, last_error = NULL, last_error_type = NULL
-            WHERE company_id = \(job.companyID) AND id = \(job.id) AND state = 'running' AND locked_by = \(worker)
-            RETURNING 1
-            """, logger: logger).collect()
-        guard !rows.isEmpty else { throw LeaseLost(jobID: job.id) }
+        var held = false
+        for try await _ in try await connection.execute(Complete(values: [job.companyID, job.id, worker]), logger: logger) { held = true }
+        guard held else { throw LeaseLost(jobID: job.id) }
     }
 
     /// Marks done the jobs `worker` ran whose handlers wrote nothing of their own (batched acks); returns the ids
@@ -137,4 +133,17 @@ public struct JobKey: Sendable, Hashable {
 /// The job is no longer leased to this runner (its lease expired and it was reclaimed): its effects must not commit.
 public struct LeaseLost: Error, Sendable {
     public let jobID: Int64
+}
+
+extension JobRunnerRepository {
+    /// The ack of a job that wrote in its own transaction (cached plan).
+    struct Complete: CachedStatement {
+        static let sql = """
+            UPDATE stockyard.sync_jobs
+            SET state = 'done', finished_at = now(), locked_until = NULL, locked_by = NULL, last_error = NULL, last_error_type = NULL
+            WHERE company_id = $1 AND id = $2 AND state = 'running' AND locked_by = $3
+            RETURNING 1
+            """
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+    }
 }

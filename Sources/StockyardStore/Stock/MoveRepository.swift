@@ -35,7 +35,7 @@ public struct MoveRepository: Sendable {
               WHERE r.company_id = m.company_id AND r.move_orig_id = m.id ORDER BY 1)
         """
 
-    static func decode(_ rows: PostgresRowSequence) async throws -> [StockMove] {
+    static func decode(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [StockMove] {
         var moves: [StockMove] = []
         for try await row in rows {
             let cells = row.makeRandomAccess()

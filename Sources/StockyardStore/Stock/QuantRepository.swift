@@ -16,62 +16,31 @@ public struct QuantRepository: Sendable {
                        logger: Logger) async throws -> AdjustmentResult {
         do {
             return try await database.withCompany(company, logger: logger) { connection in
-                let usage = try await connection.query(
-                    "SELECT usage FROM stockyard.stock_locations WHERE company_id = \(company) AND id = \(location)", logger: logger
-                ).collect().first?.decode(String.self)
+                var usage: String?
+                for try await row in try await connection.execute(UsageOfLocation(values: [company, location]), logger: logger) {
+                    usage = try row.decode(String.self)
+                }
                 guard let usage else { throw AppError.invalid(field: "location_id", detail: "location \(location) does not exist") }
                 guard usage == LocationUsage.internal.rawValue || usage == LocationUsage.transit.rawValue else {
                     throw AppError.invalid(field: "location_id", detail: "inventory is counted at internal locations, not at a \(usage) location")
                 }
-                try await connection.query("""
-                    INSERT INTO stockyard.stock_quants (company_id, product_id, location_id) VALUES (\(company), \(product), \(location))
-                    ON CONFLICT (company_id, product_id, location_id) DO NOTHING
-                    """, logger: logger)
-                let current = try await connection.query("""
-                    SELECT quantity FROM stockyard.stock_quants
-                    WHERE company_id = \(company) AND product_id = \(product) AND location_id = \(location) FOR UPDATE
-                    """, logger: logger).collect()[0].decode(Decimal.self)
+                try await connection.run(EnsureQuant(values: [company, product, location]), logger: logger)
+                var current: Decimal = 0
+                for try await row in try await connection.execute(LockQuant(values: [company, product, location]), logger: logger) {
+                    current = try row.decode(Decimal.self)
+                }
                 let change = try adjustment.change(from: current)
-                let move = change == 0 ? nil : try await recordMove(change: change, product: product, location: location,
-                                                                    company: company, on: connection, logger: logger)
-                let rows = try await connection.query("""
-                    UPDATE stockyard.stock_quants
-                    SET quantity = quantity + \(change), in_date = CASE WHEN \(change) > 0 THEN now() ELSE in_date END
-                    WHERE company_id = \(company) AND product_id = \(product) AND location_id = \(location)
-                    RETURNING \(unescaped: Self.quantColumns)
-                    """, logger: logger)
-                return AdjustmentResult(quant: try await Self.decodeQuants(rows)[0], move: move)
+                let move = change == 0 ? nil : try await MoveRepository.decode(connection.execute(
+                    InventoryMove(values: [company, product, location, change]), logger: logger))[0]
+                let quant = try await Self.decodeQuants(connection.execute(ApplyChange(values: [company, product, location, change]),
+                                                                           logger: logger))[0]
+                return AdjustmentResult(quant: quant, move: move)
             }
         } catch let error as PSQLError where error.sqlState == "23503" {
             throw AppError.invalid(field: "product_id", detail: "product \(product) does not exist")
         } catch let error as PSQLError where error.sqlState == "SY003" {
             throw AppError.invalid(field: "product_id", detail: "product \(product) is not storable (type 'product') and has no stock")
         }
-    }
-
-    /// The done move (and its line) from or to the company's inventory location.
-    private func recordMove(change: Decimal, product: Int64, location: Int64, company: Int64,
-                            on connection: PostgresConnection, logger: Logger) async throws -> StockMove {
-        let quantity = abs(change)
-        let rows = try await connection.query("""
-            WITH virtual AS (
-                SELECT inventory_location_id AS id FROM stockyard.stock_company_locations WHERE company_id = \(company)
-            ), move AS (
-                INSERT INTO stockyard.stock_moves (company_id, reference, product_id, product_uom_qty, quantity, location_id,
-                                                   location_dest_id, state, is_inventory)
-                SELECT \(company), 'Product Quantity Updated', \(product), \(quantity), \(quantity),
-                       CASE WHEN \(change) > 0 THEN virtual.id ELSE \(location) END,
-                       CASE WHEN \(change) > 0 THEN \(location) ELSE virtual.id END, 'done', true
-                FROM virtual
-                RETURNING *
-            ), line AS (
-                INSERT INTO stockyard.stock_move_lines (company_id, move_id, product_id, location_id, location_dest_id,
-                                                        quantity, picked, state)
-                SELECT company_id, id, product_id, location_id, location_dest_id, quantity, true, 'done' FROM move
-            )
-            SELECT \(unescaped: MoveRepository.columns) FROM move m
-            """, logger: logger)
-        return try await MoveRepository.decode(rows)[0]
     }
 
     public func list(company: Int64, filter: QuantFilter, page: PageRequest, logger: Logger) async throws -> Page<Quant> {
@@ -93,11 +62,68 @@ public struct QuantRepository: Sendable {
 
     static let quantColumns = "id, product_id, location_id, quantity, reserved_quantity, in_date"
 
-    static func decodeQuants(_ rows: PostgresRowSequence) async throws -> [Quant] {
+    static func decodeQuants(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [Quant] {
         var quants: [Quant] = []
-        for try await (id, product, location, quantity, reserved, inDate) in rows.decode((Int64, Int64, Int64, Decimal, Decimal, Date).self) {
+        for try await row in rows {
+            let (id, product, location, quantity, reserved, inDate) = try row.decode((Int64, Int64, Int64, Decimal, Decimal, Date).self)
             quants.append(Quant(id: id, productId: product, locationId: location, quantity: quantity, reservedQuantity: reserved, inDate: inDate))
         }
         return quants
+    }
+}
+
+/// The statements of an adjustment, which every counted or adjusted quant runs (cached plans).
+extension QuantRepository {
+    struct UsageOfLocation: CachedStatement {
+        static let sql = "SELECT usage FROM stockyard.stock_locations WHERE company_id = $1 AND id = $2"
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+    }
+
+    struct EnsureQuant: CachedStatement {
+        static let sql = """
+            INSERT INTO stockyard.stock_quants (company_id, product_id, location_id) VALUES ($1, $2, $3)
+            ON CONFLICT (company_id, product_id, location_id) DO NOTHING
+            """
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+    }
+
+    struct LockQuant: CachedStatement {
+        static let sql = """
+            SELECT quantity FROM stockyard.stock_quants WHERE company_id = $1 AND product_id = $2 AND location_id = $3 FOR UPDATE
+            """
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+    }
+
+    /// The done move (and its line) from or to the company's inventory location, for a change of $4.
+    struct InventoryMove: CachedStatement {
+        static let sql = """
+            WITH virtual AS (
+                SELECT inventory_location_id AS id FROM stockyard.stock_company_locations WHERE company_id = $1
+            ), move AS (
+                INSERT INTO stockyard.stock_moves (company_id, reference, product_id, product_uom_qty, quantity, location_id,
+                                                   location_dest_id, state, is_inventory)
+                SELECT $1, 'Product Quantity Updated', $2, abs($4::numeric), abs($4::numeric),
+                       CASE WHEN $4::numeric > 0 THEN virtual.id ELSE $3 END,
+                       CASE WHEN $4::numeric > 0 THEN $3 ELSE virtual.id END, 'done', true
+                FROM virtual
+                RETURNING *
+            ), line AS (
+                INSERT INTO stockyard.stock_move_lines (company_id, move_id, product_id, location_id, location_dest_id,
+                                                        quantity, picked, state)
+                SELECT company_id, id, product_id, location_id, location_dest_id, quantity, true, 'done' FROM move
+            )
+            SELECT \(MoveRepository.columns) FROM move m
+            """
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+    }
+
+    struct ApplyChange: CachedStatement {
+        static let sql = """
+            UPDATE stockyard.stock_quants
+            SET quantity = quantity + $4::numeric, in_date = CASE WHEN $4::numeric > 0 THEN now() ELSE in_date END
+            WHERE company_id = $1 AND product_id = $2 AND location_id = $3
+            RETURNING \(QuantRepository.quantColumns)
+            """
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 }

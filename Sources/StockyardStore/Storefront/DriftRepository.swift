@@ -26,11 +26,7 @@ public struct DriftRepository: Sendable {
     /// Closes the open drift of a (location, variant) once the storefront holds what Stockyard published.
     public static func resolve(storefrontLocation: Int64, variant: Int64, resolution: String, company: Int64,
                                on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("""
-            UPDATE stockyard.drift_events SET resolved_at = now(), resolution = \(resolution)
-            WHERE company_id = \(company) AND storefront_location_id = \(storefrontLocation) AND variant_id = \(variant)
-              AND resolved_at IS NULL AND class IN ('direction_conflict', 'buffer_reservation', 'storefront_delay')
-            """, logger: logger)
+        try await connection.run(Resolve(values: [company, storefrontLocation, variant, resolution]), logger: logger)
     }
 
     public func list(shop: Int64, includeResolved: Bool, driftClass: DriftClass?, page: PageRequest, company: Int64,
@@ -59,5 +55,17 @@ public struct DriftRepository: Sendable {
             }
             return page.page(from: events, id: \.id)
         }
+    }
+}
+
+extension DriftRepository {
+    /// Run by every successful push (cached plan).
+    struct Resolve: CachedStatement {
+        static let sql = """
+            UPDATE stockyard.drift_events SET resolved_at = now(), resolution = $4
+            WHERE company_id = $1 AND storefront_location_id = $2 AND variant_id = $3
+              AND resolved_at IS NULL AND class IN ('direction_conflict', 'buffer_reservation', 'storefront_delay')
+            """
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 }

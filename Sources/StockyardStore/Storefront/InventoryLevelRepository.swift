@@ -25,9 +25,7 @@ public struct InventoryLevelRepository: Sendable {
     /// has no variant in its shop.
     public static func pushTarget(storefrontLocation: Int64, product: Int64, company: Int64, on connection: PostgresConnection,
                                   logger: Logger) async throws -> PushTarget? {
-        try await decode(connection.query("""
-            SELECT \(unescaped: columns) FROM stockyard.availability_of_pair(\(storefrontLocation), \(product)) a
-            """, logger: logger)).first
+        try await decode(connection.execute(PairTarget(values: [storefrontLocation, product]), logger: logger)).first
     }
 
     /// Every level of the shop at an enabled location, whichever side drives it (for the reconcile).
@@ -43,9 +41,7 @@ public struct InventoryLevelRepository: Sendable {
     /// The level for a storefront's (location, inventory item) pair, for a webhook; nil when either is unknown.
     public static func webhookTarget(shop: Int64, externalLocation: Int64, inventoryItem: Int64, company: Int64,
                                      on connection: PostgresConnection, logger: Logger) async throws -> PushTarget? {
-        try await decode(connection.query("""
-            SELECT \(unescaped: columns) FROM stockyard.availability_of_item(\(shop), \(externalLocation), \(inventoryItem)) a
-            """, logger: logger)).first
+        try await decode(connection.execute(ItemTarget(values: [shop, externalLocation, inventoryItem]), logger: logger)).first
     }
 
     /// What a webhook's (storefront location, inventory item) names in the shop, found or not, for classifying
@@ -71,23 +67,18 @@ public struct InventoryLevelRepository: Sendable {
     /// storefront holds (a webhook, a push that met a storefront change) take turns; read the level after this.
     public static func lock(storefrontLocation: Int64, variant: Int64, company: Int64, on connection: PostgresConnection,
                             logger: Logger) async throws {
-        try await connection.query("""
-            INSERT INTO stockyard.inventory_levels (company_id, storefront_location_id, variant_id)
-            VALUES (\(company), \(storefrontLocation), \(variant)) ON CONFLICT DO NOTHING
-            """, logger: logger)
-        try await connection.query("""
-            SELECT 1 FROM stockyard.inventory_levels
-            WHERE company_id = \(company) AND storefront_location_id = \(storefrontLocation) AND variant_id = \(variant) FOR UPDATE
-            """, logger: logger)
+        try await connection.run(EnsureLevel(values: [company, storefrontLocation, variant]), logger: logger)
+        try await connection.run(LockLevel(values: [company, storefrontLocation, variant]), logger: logger)
     }
 
     /// Whether an `inventory.push` for the pair is running now (its echo may be on its way).
     public static func isPushRunning(dedupeKey: String, company: Int64, on connection: PostgresConnection,
                                      logger: Logger) async throws -> Bool {
-        try await connection.query("""
-            SELECT EXISTS (SELECT FROM stockyard.sync_jobs WHERE company_id = \(company) AND state = 'running'
-                           AND kind = 'inventory.push' AND dedupe_key = \(dedupeKey))
-            """, logger: logger).collect()[0].decode(Bool.self)
+        var running = false
+        for try await row in try await connection.execute(PushRunning(values: [company, dedupeKey]), logger: logger) {
+            running = try row.decode(Bool.self)
+        }
+        return running
     }
 
     /// Records the value Stockyard publishes. `sentAt` is when its write left (the storefront holds it from then on,
@@ -95,30 +86,13 @@ public struct InventoryLevelRepository: Sendable {
     /// leaves the last observation as it was.
     public static func recordPublished(_ quantity: Int, sentAt: Date?, storefrontLocation: Int64, variant: Int64, company: Int64,
                                        on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("""
-            INSERT INTO stockyard.inventory_levels AS l (company_id, storefront_location_id, variant_id, last_published,
-                                                         last_published_at, last_seen, last_seen_at, last_seen_source)
-            VALUES (\(company), \(storefrontLocation), \(variant), \(quantity)::int, now(), \(quantity)::int,
-                    coalesce(\(sentAt)::timestamptz, now()), 'push')
-            ON CONFLICT (company_id, storefront_location_id, variant_id) DO UPDATE
-            SET last_published = EXCLUDED.last_published, last_published_at = EXCLUDED.last_published_at,
-                last_seen = CASE WHEN \(sentAt)::timestamptz IS NULL THEN l.last_seen ELSE EXCLUDED.last_seen END,
-                last_seen_at = CASE WHEN \(sentAt)::timestamptz IS NULL THEN l.last_seen_at ELSE EXCLUDED.last_seen_at END,
-                last_seen_source = CASE WHEN \(sentAt)::timestamptz IS NULL THEN l.last_seen_source ELSE 'push' END
-            """, logger: logger)
+        try await connection.run(RecordPublished(values: [company, storefrontLocation, variant, quantity, sentAt]), logger: logger)
     }
 
     /// Records what the storefront holds, as of `at`; an observation older than the one recorded is ignored.
     public static func recordSeen(_ quantity: Int, at: Date, source: LevelSource, storefrontLocation: Int64, variant: Int64,
                                   company: Int64, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("""
-            INSERT INTO stockyard.inventory_levels AS l (company_id, storefront_location_id, variant_id, last_seen, last_seen_at,
-                                                         last_seen_source)
-            VALUES (\(company), \(storefrontLocation), \(variant), \(quantity)::int, \(at), \(source.rawValue))
-            ON CONFLICT (company_id, storefront_location_id, variant_id) DO UPDATE
-            SET last_seen = EXCLUDED.last_seen, last_seen_at = EXCLUDED.last_seen_at, last_seen_source = EXCLUDED.last_seen_source
-            WHERE l.last_seen_at IS NULL OR l.last_seen_at <= EXCLUDED.last_seen_at
-            """, logger: logger)
+        try await connection.run(RecordSeen(values: [company, storefrontLocation, variant, quantity, at, source.rawValue]), logger: logger)
     }
 
     public static let columns = """
@@ -127,7 +101,7 @@ public struct InventoryLevelRepository: Sendable {
         a.last_seen, a.last_seen_at, a.direction, a.publishing, a.mapped_location_id, a.mapped_location_usage
         """
 
-    public static func decode(_ rows: PostgresRowSequence) async throws -> [PushTarget] {
+    public static func decode(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [PushTarget] {
         var targets: [PushTarget] = []
         for try await row in rows {
             let c = row.makeRandomAccess()
@@ -147,5 +121,70 @@ public struct InventoryLevelRepository: Sendable {
                                       mappedLocationUsage: try c[18].decode(String.self)))
         }
         return targets
+    }
+}
+
+/// The statements a push or a webhook runs for every change (cached plans).
+extension InventoryLevelRepository {
+    struct PairTarget: CachedStatement {
+        static let sql = "SELECT \(InventoryLevelRepository.columns) FROM stockyard.availability_of_pair($1, $2) a"
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+    }
+
+    struct ItemTarget: CachedStatement {
+        static let sql = "SELECT \(InventoryLevelRepository.columns) FROM stockyard.availability_of_item($1, $2, $3) a"
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+    }
+
+    struct EnsureLevel: CachedStatement {
+        static let sql = """
+            INSERT INTO stockyard.inventory_levels (company_id, storefront_location_id, variant_id) VALUES ($1, $2, $3)
+            ON CONFLICT DO NOTHING
+            """
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+    }
+
+    struct LockLevel: CachedStatement {
+        static let sql = """
+            SELECT 1 FROM stockyard.inventory_levels WHERE company_id = $1 AND storefront_location_id = $2 AND variant_id = $3
+            FOR UPDATE
+            """
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+    }
+
+    struct PushRunning: CachedStatement {
+        static let sql = """
+            SELECT EXISTS (SELECT FROM stockyard.sync_jobs WHERE company_id = $1 AND state = 'running'
+                           AND kind = 'inventory.push' AND dedupe_key = $2)
+            """
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+    }
+
+    /// $4 the quantity published, $5 when its write left (NULL: nothing was written, the observation stays).
+    struct RecordPublished: CachedStatement {
+        static let sql = """
+            INSERT INTO stockyard.inventory_levels AS l (company_id, storefront_location_id, variant_id, last_published,
+                                                         last_published_at, last_seen, last_seen_at, last_seen_source)
+            VALUES ($1, $2, $3, $4::int, now(), $4::int, coalesce($5::timestamptz, now()), 'push')
+            ON CONFLICT (company_id, storefront_location_id, variant_id) DO UPDATE
+            SET last_published = EXCLUDED.last_published, last_published_at = EXCLUDED.last_published_at,
+                last_seen = CASE WHEN $5::timestamptz IS NULL THEN l.last_seen ELSE EXCLUDED.last_seen END,
+                last_seen_at = CASE WHEN $5::timestamptz IS NULL THEN l.last_seen_at ELSE EXCLUDED.last_seen_at END,
+                last_seen_source = CASE WHEN $5::timestamptz IS NULL THEN l.last_seen_source ELSE 'push' END
+            """
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+    }
+
+    /// $4 the quantity seen, $5 as of when, $6 from where; an observation older than the one recorded is ignored.
+    struct RecordSeen: CachedStatement {
+        static let sql = """
+            INSERT INTO stockyard.inventory_levels AS l (company_id, storefront_location_id, variant_id, last_seen, last_seen_at,
+                                                         last_seen_source)
+            VALUES ($1, $2, $3, $4::int, $5::timestamptz, $6)
+            ON CONFLICT (company_id, storefront_location_id, variant_id) DO UPDATE
+            SET last_seen = EXCLUDED.last_seen, last_seen_at = EXCLUDED.last_seen_at, last_seen_source = EXCLUDED.last_seen_source
+            WHERE l.last_seen_at IS NULL OR l.last_seen_at <= EXCLUDED.last_seen_at
+            """
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 }

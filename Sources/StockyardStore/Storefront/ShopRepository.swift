@@ -67,11 +67,8 @@ public struct ShopRepository: Sendable {
 
     /// The connection a job uses to call the storefront; nil while the shop has no base URL or token.
     public static func connection(shop: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws -> ShopConnection? {
-        let rows = try await connection.query("""
-            SELECT api_base_url, api_version, access_token_sealed FROM stockyard.shops
-            WHERE company_id = \(company) AND id = \(shop) AND api_base_url IS NOT NULL AND access_token_sealed IS NOT NULL
-            """, logger: logger)
-        for try await (url, version, token) in rows.decode((String, String, Data).self) {
+        for try await row in try await connection.execute(ConnectionOfShop(values: [company, shop]), logger: logger) {
+            let (url, version, token) = try row.decode((String, String, Data).self)
             return ShopConnection(shopID: shop, apiBaseUrl: url, apiVersion: version, accessTokenSealed: token)
         }
         return nil
@@ -229,5 +226,16 @@ struct CheckedShopSettings {
         if case .value(let owner) = settings.monitoringOwner {
             monitoringOwner = try TextInput.validate(owner, field: "monitoring_owner", maxLength: 200)
         }
+    }
+}
+
+extension ShopRepository {
+    /// Read by every push (cached plan).
+    struct ConnectionOfShop: CachedStatement {
+        static let sql = """
+            SELECT api_base_url, api_version, access_token_sealed FROM stockyard.shops
+            WHERE company_id = $1 AND id = $2 AND api_base_url IS NOT NULL AND access_token_sealed IS NOT NULL
+            """
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 }

@@ -72,12 +72,8 @@ public struct WebhookEventRepository: Sendable {
     }
 
     public static func event(_ id: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws -> WebhookEvent? {
-        let rows = try await connection.query("""
-            SELECT id, shop_id, topic, triggered_at, received_at, payload::text, processed_at FROM stockyard.webhook_events
-            WHERE company_id = \(company) AND id = \(id) FOR UPDATE
-            """, logger: logger)
-        for try await (id, shop, topic, triggered, received, payload, processed)
-            in rows.decode((Int64, Int64, String, Date?, Date, String, Date?).self) {
+        for try await row in try await connection.execute(EventForUpdate(values: [company, id]), logger: logger) {
+            let (id, shop, topic, triggered, received, payload, processed) = try row.decode((Int64, Int64, String, Date?, Date, String, Date?).self)
             return WebhookEvent(id: id, shop: shop, topic: topic, triggeredAt: triggered, receivedAt: received, payload: try JSONValue(text: payload),
                                 processedAt: processed)
         }
@@ -86,9 +82,22 @@ public struct WebhookEventRepository: Sendable {
 
     public static func markProcessed(_ id: Int64, outcome: String, company: Int64, on connection: PostgresConnection,
                                      logger: Logger) async throws {
-        try await connection.query("""
-            UPDATE stockyard.webhook_events SET processed_at = now(), outcome = \(String(outcome.prefix(1000)))
-            WHERE company_id = \(company) AND id = \(id)
-            """, logger: logger)
+        try await connection.run(MarkProcessed(values: [company, id, String(outcome.prefix(1000))]), logger: logger)
+    }
+}
+
+/// The statements every webhook's job runs (cached plans).
+extension WebhookEventRepository {
+    struct EventForUpdate: CachedStatement {
+        static let sql = """
+            SELECT id, shop_id, topic, triggered_at, received_at, payload::text, processed_at FROM stockyard.webhook_events
+            WHERE company_id = $1 AND id = $2 FOR UPDATE
+            """
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+    }
+
+    struct MarkProcessed: CachedStatement {
+        static let sql = "UPDATE stockyard.webhook_events SET processed_at = now(), outcome = $3 WHERE company_id = $1 AND id = $2"
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 }
