@@ -144,16 +144,15 @@ public final class JobRunner: Service, Sendable {
                     // them: while acks cannot commit, claiming stops instead of leasing the whole queue.
                     let free = settings.concurrency - state.withLock { $0.inFlight.count - min($0.awaitingAck, settings.batchSize) }
                     guard free > 0, !state.withLock({ $0.stopping }) else { break }
+                    let limit = max(free, settings.batchSize)
                     let claimed: [ClaimedJob]
                     do {
-                        claimed = try await jobs.claim(worker: settings.worker, limit: max(free, settings.batchSize), lease: settings.lease,
+                        claimed = try await jobs.claim(worker: settings.worker, limit: limit, lease: settings.lease,
                                                        kinds: settings.kinds, logger: logger)
                     } catch {
                         logger.warning("claiming jobs failed; retrying at the next wake", metadata: ["error": "\(String(reflecting: error))"])
                         break
                     }
-                    if claimed.count < max(free, settings.batchSize) { await wakeForNextDelayedJob() }
-                    if claimed.isEmpty { break }
                     state.withLock { $0.inFlight.formUnion(claimed.map(\.key)) }
                     for job in claimed {
                         metrics?.claimed(job.kind)
@@ -162,6 +161,12 @@ public final class JobRunner: Service, Sendable {
                             defer { self.slots.release() }
                             await self.execute(job)
                         }
+                    }
+                    // A short claim took all that is due now (the jobs start first, then this lookup): a new job's
+                    // NOTIFY, a finished job (its key's next) and the delayed-job timer wake the loop again.
+                    if claimed.count < limit {
+                        await wakeForNextDelayedJob()
+                        break
                     }
                 }
             }
