@@ -51,28 +51,6 @@ public struct Database: Sendable {
         }
     }
 
-    /// One transaction that runs `body` once per company, in turn, each turn under that company's row-level-security
-    /// tenant: a group commit across tenants for work that arrives from many at once (webhook ingest, decisions
-    /// D21). Each turn's statements see and write only its company's rows, as in `withCompany`; what the turns
-    /// share is the commit. Not for use inside another transaction.
-    public func withCompanies<T: Sendable>(
-        _ companies: [Int64], logger: Logger, _ body: (Int64, PostgresConnection) async throws -> T
-    ) async throws -> [T] {
-        guard let first = companies.first else { return [] }
-        if let open = Self.openTransaction, open.pool == ObjectIdentifier(usage) { throw NestedTransactionOfAnotherCompany() }
-        return try await withConnection { connection in
-            try await transaction(of: first, on: connection, logger: logger) {
-                var results: [T] = []
-                for (turn, company) in companies.enumerated() {
-                    if turn > 0 { try await connection.run(TenantScopeStatements.SetCompany(companyID: company), logger: logger) }
-                    let open = OpenTransaction(pool: ObjectIdentifier(usage), companyID: company, connection: connection)
-                    results.append(try await Self.$openTransaction.withValue(open) { try await body(company, connection) })
-                }
-                return results
-            }
-        }
-    }
-
     /// BEGIN, the tenant, `body`, COMMIT; ROLLBACK when anything throws.
     private func transaction<T: Sendable>(of companyID: Int64, on connection: PostgresConnection, logger: Logger,
                                           _ body: () async throws -> T) async throws -> T {

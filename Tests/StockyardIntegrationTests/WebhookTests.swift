@@ -85,10 +85,10 @@ import Testing
         }
     }
 
-    /// Deliveries of two companies that arrive together share one commit (decisions D21), each stored under its own
-    /// tenant; one that Postgres cannot store (jsonb refuses a \u0000 escape) gets a 422 naming the body, alone, and the rest of its
+    /// Deliveries of two companies that arrive together share one statement and commit (decisions D21), each stored
+    /// for its own company; one that Postgres cannot store (jsonb refuses a \u0000 escape) gets a 422 naming the body, alone, and the rest of its
     /// batch is stored.
-    @Test func deliveriesOfTwoCompaniesTogetherAreEachStoredOnceUnderTheirOwnTenant() async throws {
+    @Test func deliveriesOfTwoCompaniesTogetherAreEachStoredOnceForTheirOwnCompany() async throws {
         try await F.with { f in
             let other = try await f.environment.makeCompany()
             let otherDomain = "o\(UInt32.random(in: 0...UInt32.max)).myshopify.com"
@@ -108,7 +108,7 @@ import Testing
                                                   (f.company.id, delivery(f.shop.id, "batch-1")), (f.company.id, delivery(f.shop.id, "batch-2"))],
                                                  logger: f.environment.logger)
             #expect(stored == [true, true, false, true])
-            // A turn that names a shop of another company is refused (the composite foreign key), and the batch stores nothing.
+            // A delivery pairing a company with another company's shop is refused (the composite foreign key): nothing stored.
             await #expect(throws: (any Error).self) {
                 _ = try await events.ingest([(f.company.id, delivery(f.shop.id, "batch-3")), (other.id, delivery(f.shop.id, "batch-3"))],
                                             logger: f.environment.logger)

@@ -5,9 +5,8 @@ import StockyardStore
 
 /// Group commit for webhook deliveries: each delivery waits for a durable commit before its 200, but deliveries
 /// that arrive while the previous insert is committing go together in the next one, whatever their company
-/// (each company's under its own tenant, decisions D21). Postgres serializes the commits of transactions that
-/// NOTIFY, so one commit per delivery (or per company) would cap ingest at about one per fsync; batched, the cap
-/// is that many batches.
+/// (one statement, decisions D21). Postgres serializes the commits of transactions that NOTIFY, so one commit per
+/// delivery (or per company) would cap ingest at about one per fsync; batched, the cap is that many batches.
 actor WebhookIngestQueue {
     private struct Waiting {
         let company: Int64

@@ -3,8 +3,8 @@ import Logging
 import PostgresNIO
 import StockyardCore
 
-/// Inbound webhooks: find the shop by domain (the one cross-tenant lookup), store each event once with its
-/// processing job in the same statement, and let the job read and settle it.
+/// Inbound webhooks: find the shop by domain and store each event once with its processing job in the same statement
+/// (the two steps before a tenant is known, both `SECURITY DEFINER` functions), and let the job read and settle it.
 public struct WebhookEventRepository: Sendable {
     let database: Database
 
@@ -24,51 +24,26 @@ public struct WebhookEventRepository: Sendable {
         }
     }
 
-    /// Stores deliveries of several companies in one transaction (one commit, one NOTIFY for the lot), each company's
-    /// under its own tenant (`Database.withCompanies`), and enqueues a `webhook.process` job for each new event.
-    /// Per delivery, in order: true when it was stored now; false for a duplicate or a retry (stored before, or
-    /// earlier in this batch): nothing new happens for it.
+    /// Stores deliveries of any companies, with a `webhook.process` job for each new event, in one statement (one
+    /// commit, one NOTIFY for the lot; decisions D21). Per delivery, in order: true when it was stored now; false for a
+    /// duplicate or a retry (stored before, or earlier in this batch): nothing new happens for it.
     public func ingest(_ deliveries: [(company: Int64, delivery: WebhookDelivery)], logger: Logger) async throws -> [Bool] {
-        var companies: [Int64] = [], byCompany: [Int64: [WebhookDelivery]] = [:]
-        for (company, delivery) in deliveries {
-            if byCompany[company] == nil { companies.append(company) }
-            byCompany[company, default: []].append(delivery)
-        }
-        let stored = try await database.withCompanies(companies, logger: logger) { company, connection in
-            try await Self.insert(byCompany[company] ?? [], company: company, on: connection, logger: logger)
-        }
-        var fresh = Set(zip(companies, stored).flatMap { company, keys in keys.map { "\(company):\($0)" } })
-        return deliveries.map { fresh.remove("\($0.company):\($0.delivery.shop):\($0.delivery.eventKey)") != nil }
-    }
-
-    /// Inserts one company's deliveries with their jobs; the "shop:event key" of each one stored now.
-    static func insert(_ deliveries: [WebhookDelivery], company: Int64, on connection: PostgresConnection,
-                       logger: Logger) async throws -> [String] {
         let stamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        // Arrays of optionals do not bind: '' stands for NULL (nullif below).
-        return try await connection.query("""
-            WITH event AS (
-                INSERT INTO stockyard.webhook_events (company_id, shop_id, event_key, webhook_id, topic, api_version,
-                                                      triggered_at, payload)
-                SELECT \(company), d.shop, d.key, nullif(d.webhook, ''), d.topic, nullif(d.version, ''),
-                       nullif(d.triggered, '')::timestamptz, d.body::jsonb
-                FROM unnest(\(deliveries.map(\.shop))::bigint[], \(deliveries.map(\.eventKey))::text[],
-                            \(deliveries.map { $0.webhookId ?? "" })::text[], \(deliveries.map(\.topic))::text[],
-                            \(deliveries.map { $0.apiVersion ?? "" })::text[],
-                            \(deliveries.map { $0.triggeredAt.map(stamp.format) ?? "" })::text[], \(deliveries.map(\.body))::text[])
-                     WITH ORDINALITY AS d(shop, key, webhook, topic, version, triggered, body, n)
-                ORDER BY d.n
-                ON CONFLICT (company_id, shop_id, event_key) DO NOTHING
-                RETURNING id, shop_id, event_key
-            ), job AS (
-                INSERT INTO stockyard.sync_jobs (company_id, kind, payload)
-                SELECT \(company), 'webhook.process', jsonb_build_object('event_id', id) FROM event
-            )
-            SELECT shop_id, event_key FROM event
-            """, logger: logger).collect().map { row in
+        let batch = deliveries.map(\.delivery)
+        let stored = try await database.withConnection { connection in
+            var stored: [String] = []
+            let rows = try await connection.execute(Ingest(values: [
+                deliveries.map(\.company), batch.map(\.shop), batch.map(\.eventKey), batch.map { $0.webhookId ?? "" }, batch.map(\.topic),
+                batch.map { $0.apiVersion ?? "" }, batch.map { $0.triggeredAt.map(stamp.format) ?? "" }, batch.map(\.body),
+            ]), logger: logger)
+            for try await row in rows {
                 let (shop, key) = try row.decode((Int64, String).self)
-                return "\(shop):\(key)"
+                stored.append("\(shop):\(key)")
             }
+            return stored
+        }
+        var fresh = Set(stored)
+        return batch.map { fresh.remove("\($0.shop):\($0.eventKey)") != nil }
     }
 
     public static func event(_ id: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws -> WebhookEvent? {
@@ -86,8 +61,13 @@ public struct WebhookEventRepository: Sendable {
     }
 }
 
-/// The statements every webhook's job runs (cached plans).
+/// The ingest and the statements every webhook's job runs (cached plans).
 extension WebhookEventRepository {
+    struct Ingest: CachedStatement {
+        static let sql = "SELECT shop_id, event_key FROM stockyard.ingest_webhooks($1, $2, $3, $4, $5, $6, $7, $8)"
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+    }
+
     struct EventForUpdate: CachedStatement {
         static let sql = """
             SELECT id, shop_id, topic, triggered_at, received_at, payload::text, processed_at FROM stockyard.webhook_events
