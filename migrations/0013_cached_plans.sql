@@ -71,14 +71,16 @@ BEGIN
 END
 $$;
 
--- An INSERT … ON CONFLICT DO NOTHING that inserted nothing (the quant existed) still fires the statement trigger;
--- with nothing changed there is nothing to publish, so it stops before the enqueue's join.
+-- Only a quant that changes what can be sold is published. An INSERT … ON CONFLICT DO NOTHING that inserted nothing
+-- (the quant existed) still fires the statement trigger, and an adjustment first inserts an empty quant and then
+-- updates it: neither changes availability, so they stop before the enqueue's join (its cost is in the join).
 CREATE OR REPLACE FUNCTION stockyard.quants_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     pairs jsonb;
 BEGIN
-    SELECT jsonb_agg(DISTINCT jsonb_build_object('product_id', product_id, 'location_id', location_id)) INTO pairs FROM changed;
+    SELECT jsonb_agg(DISTINCT jsonb_build_object('product_id', product_id, 'location_id', location_id)) INTO pairs
+    FROM changed WHERE TG_OP = 'UPDATE' OR quantity <> 0 OR reserved_quantity <> 0;
     IF pairs IS NOT NULL
        AND EXISTS (SELECT FROM stockyard.storefront_locations WHERE company_id = stockyard.current_company() AND sync = 'enabled') THEN
         PERFORM stockyard.enqueue_inventory_pushes(pairs);
