@@ -32,6 +32,7 @@ struct InventoryBench: AsyncParsableCommand {
     @Option(help: "Changes to the hot SKU.") var hotChanges = 1000
     @Option(help: "Webhook deliveries (10% more are replays of them).") var webhooks = 20_000
     @Option(help: "Connections delivering webhooks.") var connections = 16
+    @Option(help: "Jobs the runner runs at once (STOCKYARD_JOB_CONCURRENCY).") var jobConcurrency = 8
     @Option(help: "Port for the simulator.") var simulatorPort = 18190
     @Option(help: "Port for Stockyard's API.") var apiPort = 18191
     @Flag(help: "One JSON object per figure instead of the table.") var json = false
@@ -65,7 +66,7 @@ struct InventoryBench: AsyncParsableCommand {
                 let fixture = try await InventoryBenchFixture.make(shops: shops, locations: locations, products: products, simulatorURL: simulatorURL,
                                                                    webhookURL: "\(apiURL)/v1/webhooks/shopify", owner: owner, app: app,
                                                                    secrets: secrets, logger: logger)
-                let runner = JobRunner(settings: .init(concurrency: 8, pollInterval: .milliseconds(500),
+                let runner = JobRunner(settings: .init(concurrency: jobConcurrency, pollInterval: .milliseconds(500),
                                                        kinds: [InventoryPushHandler.kind, WebhookEventHandler.kind]),
                                        database: app, listenURL: appURL, handlers: .stockyard(secrets: secrets), metrics: nil, logger: logger)
                 let running = Task { try await runner.run() }
@@ -80,7 +81,7 @@ struct InventoryBench: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("stockyard-bench inventory: \(webhooks) webhook deliveries (+10% replays), processing paused\n".utf8))
                 let ingest = try await measureIngest(fixture, apiURL: apiURL, owner: owner)
                 return InventoryBenchReport(shops: shops, locations: locations, products: products, rate: rate, duration: duration,
-                                            latency: latency, hotChanges: hotChanges, hotCalls: calls, ingest: ingest)
+                                            jobConcurrency: jobConcurrency, latency: latency, hotChanges: hotChanges, hotCalls: calls, ingest: ingest)
             }
         }
         print(json ? report.json() : report.table())
