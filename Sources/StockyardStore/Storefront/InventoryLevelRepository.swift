@@ -44,6 +44,18 @@ public struct InventoryLevelRepository: Sendable {
         try await decode(connection.execute(ItemTarget(values: [shop, externalLocation, inventoryItem]), logger: logger)).first
     }
 
+    /// The (storefront location, variant) a webhook's (location, inventory item) names in the shop, when the location
+    /// is enabled and the variant linked (as the availability view requires), by index alone: what `lock` needs
+    /// before the level is read.
+    public static func levelKey(shop: Int64, externalLocation: Int64, inventoryItem: Int64, company: Int64,
+                                on connection: PostgresConnection, logger: Logger) async throws -> (storefrontLocation: Int64, variant: Int64)? {
+        for try await row in try await connection.execute(LevelKeyOfItem(values: [company, shop, externalLocation, inventoryItem]),
+                                                          logger: logger) {
+            return try row.decode((Int64, Int64).self)
+        }
+        return nil
+    }
+
     /// What a webhook's (storefront location, inventory item) names in the shop, found or not, for classifying
     /// the ones that have no level.
     public static func webhookSubject(shop: Int64, externalLocation: Int64, inventoryItem: Int64, company: Int64,
@@ -133,6 +145,15 @@ extension InventoryLevelRepository {
 
     struct ItemTarget: CachedStatement {
         static let sql = "SELECT \(InventoryLevelRepository.columns) FROM stockyard.availability_of_item($1, $2, $3) a"
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+    }
+
+    struct LevelKeyOfItem: CachedStatement {
+        static let sql = """
+            SELECT sl.id, v.id FROM stockyard.storefront_locations sl
+            JOIN stockyard.storefront_variants v ON v.company_id = sl.company_id AND v.shop_id = sl.shop_id AND v.inventory_item_id = $4
+            WHERE sl.company_id = $1 AND sl.shop_id = $2 AND sl.external_id = $3 AND sl.sync = 'enabled' AND v.product_id IS NOT NULL
+            """
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 

@@ -38,22 +38,22 @@ public struct WebhookEventHandler: JobHandler {
             return "ignored: the payload lacks a whole inventory_item_id, location_id or available"
         }
         let at = event.triggeredAt ?? event.receivedAt
-        func target() async throws -> PushTarget? {
-            try await InventoryLevelRepository.webhookTarget(shop: event.shop, externalLocation: location, inventoryItem: item,
-                                                             company: company, on: connection, logger: logger)
+        // Events of one level take turns: lock it by its key, then read it.
+        let key = try await InventoryLevelRepository.levelKey(shop: event.shop, externalLocation: location, inventoryItem: item,
+                                                              company: company, on: connection, logger: logger)
+        if let key {
+            try await InventoryLevelRepository.lock(storefrontLocation: key.storefrontLocation, variant: key.variant, company: company,
+                                                    on: connection, logger: logger)
         }
-        guard let found = try await target() else {
+        guard key != nil, let target = try await InventoryLevelRepository.webhookTarget(
+            shop: event.shop, externalLocation: location, inventoryItem: item, company: company, on: connection, logger: logger) else {
             return try await unknownSubject(event, item: item, location: location, reported: reported, company: company,
                                             logger: logger, on: connection)
         }
-        // Events of one level take turns; read it again once it is ours.
-        try await InventoryLevelRepository.lock(storefrontLocation: found.level.storefrontLocationId, variant: found.level.variantId,
-                                                company: company, on: connection, logger: logger)
-        let target = try await target() ?? found
         let level = target.level
         if let seenAt = level.lastSeenAt, at <= seenAt { return "dropped: older than the level last seen (\(seenAt))" }
-        let key = InventoryPushHandler.dedupeKey(storefrontLocation: level.storefrontLocationId, product: level.productId)
-        if try await InventoryLevelRepository.isPushRunning(dedupeKey: key, company: company, on: connection, logger: logger) {
+        let pushKey = InventoryPushHandler.dedupeKey(storefrontLocation: level.storefrontLocationId, product: level.productId)
+        if try await InventoryLevelRepository.isPushRunning(dedupeKey: pushKey, company: company, on: connection, logger: logger) {
             // Its echo may be this very event: settle it after the push has recorded what it wrote (a wait, not a
             // failed attempt, however long the push takes).
             throw JobFailure.deferred("a push to this level is in flight", wait: .milliseconds(100))
@@ -79,7 +79,7 @@ public struct WebhookEventHandler: JobHandler {
             try await JobQueue.enqueue(on: connection, kind: InventoryPushHandler.kind,
                                        payload: .object(["storefront_location_id": .number(Double(level.storefrontLocationId)),
                                                          "product_id": .number(Double(level.productId))]),
-                                       options: .init(dedupeKey: key), logger: logger)
+                                       options: .init(dedupeKey: pushKey), logger: logger)
         }
         return "drift: the storefront held \(reported), Stockyard publishes \(level.computed)"
     }
