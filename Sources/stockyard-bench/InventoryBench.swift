@@ -32,7 +32,7 @@ struct InventoryBench: AsyncParsableCommand {
     @Option(help: "Changes to the hot SKU.") var hotChanges = 1000
     @Option(help: "Webhook deliveries (10% more are replays of them).") var webhooks = 20_000
     @Option(help: "Connections delivering webhooks.") var connections = 16
-    @Option(help: "Jobs the runner runs at once (STOCKYARD_JOB_CONCURRENCY).") var jobConcurrency = 8
+    @Option(help: "Jobs the runner runs at once (STOCKYARD_JOB_CONCURRENCY).") var jobConcurrency = 64
     @Option(help: "Port for the simulator.") var simulatorPort = 18190
     @Option(help: "Port for Stockyard's API.") var apiPort = 18191
     @Flag(help: "One JSON object per figure instead of the table.") var json = false
