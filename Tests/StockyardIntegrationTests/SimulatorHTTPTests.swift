@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import StorefrontSimulator
+@testable import StorefrontSimulator
 import Testing
 
 /// The simulator over real HTTP: the control API, `inventorySetQuantities` as Shopify answers it, and faults.
@@ -26,6 +26,16 @@ import Testing
             let object = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
             return (response.status, object, response.headers)
         }
+    }
+
+    @Test func theIdempotentDirectiveIsReadWithOrWithoutSpaces() {
+        #expect(StorefrontSimulator.idempotencyKey(in: Self.mutation) == "KEY")
+        #expect(StorefrontSimulator.idempotencyKey(in: #"m @idempotent( key : "a-1" ) { x }"#) == "a-1")
+        #expect(StorefrontSimulator.idempotencyKey(in: #"m @idempotent(keys: "a-1") { x }"#) == nil)
+        #expect(StorefrontSimulator.idempotencyKey(in: #"m @idempotent(  key:"a-1"  ) { x }"#) == "a-1")
+        #expect(StorefrontSimulator.idempotencyKey(in: #"m @idempotent(key: "") { x }"#) == nil)
+        #expect(StorefrontSimulator.idempotencyKey(in: #"m @idempotent(key: "open { x }"#) == nil)
+        #expect(StorefrontSimulator.idempotencyKey(in: "m { x }") == nil)
     }
 
     func levels(_ client: any TestClientProtocol) async throws -> String {
