@@ -24,11 +24,19 @@ public struct QuantRepository: Sendable {
                 guard usage == LocationUsage.internal.rawValue || usage == LocationUsage.transit.rawValue else {
                     throw AppError.invalid(field: "location_id", detail: "inventory is counted at internal locations, not at a \(usage) location")
                 }
-                try await connection.run(EnsureQuant(values: [company, product, location]), logger: logger)
-                var current: Decimal = 0
-                for try await row in try await connection.execute(LockQuant(values: [company, product, location]), logger: logger) {
-                    current = try row.decode(Decimal.self)
+                // Lock the quant; the first count of a product at a location creates it (empty) and locks that.
+                func lockedQuantity() async throws -> Decimal? {
+                    for try await row in try await connection.execute(LockQuant(values: [company, product, location]), logger: logger) {
+                        return try row.decode(Decimal.self)
+                    }
+                    return nil
                 }
+                var current = try await lockedQuantity()
+                if current == nil {
+                    try await connection.run(EnsureQuant(values: [company, product, location]), logger: logger)
+                    current = try await lockedQuantity()
+                }
+                guard let current else { throw AppError.conflict("the quant could not be locked; retry the request") }
                 let change = try adjustment.change(from: current)
                 let move = change == 0 ? nil : try await MoveRepository.decode(connection.execute(
                     InventoryMove(values: [company, product, location, change]), logger: logger))[0]

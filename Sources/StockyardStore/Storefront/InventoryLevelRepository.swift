@@ -79,8 +79,16 @@ public struct InventoryLevelRepository: Sendable {
     /// storefront holds (a webhook, a push that met a storefront change) take turns; read the level after this.
     public static func lock(storefrontLocation: Int64, variant: Int64, company: Int64, on connection: PostgresConnection,
                             logger: Logger) async throws {
-        try await connection.run(EnsureLevel(values: [company, storefrontLocation, variant]), logger: logger)
-        try await connection.run(LockLevel(values: [company, storefrontLocation, variant]), logger: logger)
+        func locked() async throws -> Bool {
+            for try await _ in try await connection.execute(LockLevel(values: [company, storefrontLocation, variant]), logger: logger) {
+                return true
+            }
+            return false
+        }
+        if try await !locked() {
+            try await connection.run(EnsureLevel(values: [company, storefrontLocation, variant]), logger: logger)
+            _ = try await locked()
+        }
     }
 
     /// Whether an `inventory.push` for the pair is running now (its echo may be on its way).
