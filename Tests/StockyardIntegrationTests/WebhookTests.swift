@@ -11,15 +11,20 @@ import Testing
 @Suite struct WebhookTests {
     typealias F = StorefrontFixture
 
+    /// Another company's connected shop, with its own webhook secret ("other-secret").
+    func otherCompanysShop(_ f: StorefrontFixture) async throws -> (company: TestCompany, domain: String, shop: Int64) {
+        let other = try await f.environment.makeCompany()
+        let domain = "o\(UInt32.random(in: 0...UInt32.max)).myshopify.com"
+        let connected = try await f.api.send(.post, "/v1/shops", token: other.token, json: #"""
+            {"name":"Other","domain":"\#(domain)","api_base_url":"http://127.0.0.1:1/x","access_token":"t","webhook_secret":"other-secret"}
+            """#)
+        #expect(connected.status == .created, "\(connected.text)")
+        return (other, domain, Int64(try #require(try connected.json()["id"] as? Int)))
+    }
+
     @Test func forgeriesAreRefusedAndStoreNothing() async throws {
         try await F.with { f in
-            // Another company's connected shop, with its own secret.
-            let other = try await f.environment.makeCompany()
-            let otherDomain = "o\(UInt32.random(in: 0...UInt32.max)).myshopify.com"
-            let connected = try await f.api.send(.post, "/v1/shops", token: other.token, json: #"""
-                {"name":"Other","domain":"\#(otherDomain)","api_base_url":"http://127.0.0.1:1/x","access_token":"t","webhook_secret":"other-secret"}
-                """#)
-            #expect(connected.status == .created, "\(connected.text)")
+            _ = try await otherCompanysShop(f)
             let body = F.levelUpdate(F.itemA, at: F.retail, available: 99)
             let forgeries: [(String, APIResponse)] = [
                 ("signed with another secret", try await f.deliver(body, secret: "guess")),
@@ -86,17 +91,11 @@ import Testing
     }
 
     /// Deliveries of two companies that arrive together share one statement and commit (decisions D21), each stored
-    /// for its own company; one that Postgres cannot store (jsonb refuses a \u0000 escape) gets a 422 naming the body, alone, and the rest of its
-    /// batch is stored.
+    /// for its own company; one that Postgres cannot store (jsonb refuses a \u0000 escape) gets a 422 naming the
+    /// body, alone, and the rest of its batch is stored.
     @Test func deliveriesOfTwoCompaniesTogetherAreEachStoredOnceForTheirOwnCompany() async throws {
         try await F.with { f in
-            let other = try await f.environment.makeCompany()
-            let otherDomain = "o\(UInt32.random(in: 0...UInt32.max)).myshopify.com"
-            let connected = try await f.api.send(.post, "/v1/shops", token: other.token, json: #"""
-                {"name":"Other","domain":"\#(otherDomain)","api_base_url":"http://127.0.0.1:1/x","access_token":"t","webhook_secret":"other-secret"}
-                """#)
-            #expect(connected.status == .created, "\(connected.text)")
-            let otherShop = try #require(try connected.json()["id"] as? Int)
+            let (other, otherDomain, otherShop) = try await otherCompanysShop(f)
 
             // The repository's batch, as the queue hands it over: both companies, and a duplicate within the batch.
             let events = WebhookEventRepository(database: f.environment.app)
@@ -104,7 +103,7 @@ import Testing
                 WebhookDelivery(shop: shop, eventKey: key, webhookId: nil, topic: "products/update", apiVersion: nil, triggeredAt: nil,
                                 body: #"{"id":1}"#)
             }
-            let stored = try await events.ingest([(f.company.id, delivery(f.shop.id, "batch-1")), (other.id, delivery(Int64(otherShop), "batch-1")),
+            let stored = try await events.ingest([(f.company.id, delivery(f.shop.id, "batch-1")), (other.id, delivery(otherShop, "batch-1")),
                                                   (f.company.id, delivery(f.shop.id, "batch-1")), (f.company.id, delivery(f.shop.id, "batch-2"))],
                                                  logger: f.environment.logger)
             #expect(stored == [true, true, false, true])
