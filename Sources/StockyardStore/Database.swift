@@ -44,34 +44,26 @@ public struct Database: Sendable {
             return try await body(open.connection)
         }
         return try await withConnection { connection in
-            try await transaction(of: companyID, on: connection, logger: logger) {
-                let open = OpenTransaction(pool: ObjectIdentifier(usage), companyID: companyID, connection: connection)
-                return try await Self.$openTransaction.withValue(open) { try await body(connection) }
-            }
-        }
-    }
-
-    /// BEGIN, the tenant, `body`, COMMIT; ROLLBACK when anything throws.
-    private func transaction<T: Sendable>(of companyID: Int64, on connection: PostgresConnection, logger: Logger,
-                                          _ body: () async throws -> T) async throws -> T {
-        // BEGIN is written without waiting for its reply, so BEGIN and set_config cost one suspension, not two;
-        // the connection runs them in order. If BEGIN failed, set_config ran alone (a no-op) and we throw below.
-        let begin: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
-        do {
-            try await connection.run(TenantScopeStatements.SetCompany(companyID: companyID), logger: logger)
-            _ = try await begin.get()
-            let result = try await body()
-            try await commit(connection, logger: logger)
-            return result
-        } catch {
-            _ = try? await begin.get()
+            // BEGIN is written without waiting for its reply, so BEGIN and set_config cost one suspension, not two;
+            // the connection runs them in order. If BEGIN failed, set_config ran alone (a no-op) and we throw below.
+            let begin: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
             do {
-                try await connection.query("ROLLBACK", logger: logger)
+                try await connection.run(TenantScopeStatements.SetCompany(companyID: companyID), logger: logger)
+                _ = try await begin.get()
+                let open = OpenTransaction(pool: ObjectIdentifier(usage), companyID: companyID, connection: connection)
+                let result = try await Self.$openTransaction.withValue(open) { try await body(connection) }
+                try await commit(connection, logger: logger)
+                return result
             } catch {
-                // Never hand the pool a connection that may still be inside this transaction.
-                try? await connection.close()
+                _ = try? await begin.get()
+                do {
+                    try await connection.query("ROLLBACK", logger: logger)
+                } catch {
+                    // Never hand the pool a connection that may still be inside this transaction.
+                    try? await connection.close()
+                }
+                throw error
             }
-            throw error
         }
     }
 
