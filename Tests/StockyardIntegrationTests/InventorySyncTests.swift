@@ -25,6 +25,16 @@ import Testing
             let retail = try #require(levels.first { $0.externalLocationId == F.retail })
             #expect(retail.onHand == 10 && retail.reserved == 0 && retail.buffer == 2 && retail.computed == 8)
             #expect(retail.lastPublished == 8 && retail.lastSeen == 8)
+
+            // The storefront's webhooks for our two writes come back and are recognised as our own: in step, no drift.
+            try await waitUntil(timeout: .seconds(10)) {
+                let events = try await f.webhookEvents()
+                return events.count == 2 && events.allSatisfy(\.processed)
+            }
+            #expect(try await f.webhookEvents().compactMap(\.outcome).sorted() == ["in step (10)", "in step (8)"])
+            let drift = try await f.api.send(.get, "\(f.shopPath)/drift", token: f.token)
+            let driftItems = try drift.json()["items"] as? [Any]
+            #expect(drift.status == .ok && driftItems?.isEmpty == true, "\(drift.text)")
         }
     }
 

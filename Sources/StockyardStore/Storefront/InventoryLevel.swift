@@ -23,6 +23,13 @@ public struct InventoryLevel: Sendable, Codable, Equatable {
     public let lastSeenAt: Date?
 }
 
+/// What `InventoryLevelRepository.lock` reads with the lock: enough to drop a stale event or recognise an echo
+/// of our own write without computing availability.
+public struct LockedLevel: Sendable, Equatable {
+    public let lastPublished: Int?
+    public let lastSeenAt: Date?
+}
+
 /// What an `inventory.push` works from: the level, and how the location takes storefront changes.
 public struct PushTarget: Sendable {
     public let level: InventoryLevel

@@ -47,11 +47,11 @@ public struct InventoryLevelRepository: Sendable {
     /// The (storefront location, variant) a webhook's (location, inventory item) names in the shop, when the location
     /// is enabled and the variant linked (as the availability view requires), by index alone: what `lock` needs
     /// before the level is read.
-    public static func levelKey(shop: Int64, externalLocation: Int64, inventoryItem: Int64, company: Int64,
-                                on connection: PostgresConnection, logger: Logger) async throws -> (storefrontLocation: Int64, variant: Int64)? {
+    public static func levelKey(shop: Int64, externalLocation: Int64, inventoryItem: Int64, company: Int64, on connection: PostgresConnection,
+                                logger: Logger) async throws -> (storefrontLocation: Int64, variant: Int64, product: Int64)? {
         for try await row in try await connection.execute(LevelKeyOfItem(values: [company, shop, externalLocation, inventoryItem]),
                                                           logger: logger) {
-            return try row.decode((Int64, Int64).self)
+            return try row.decode((Int64, Int64, Int64).self)
         }
         return nil
     }
@@ -76,19 +76,21 @@ public struct InventoryLevelRepository: Sendable {
     }
 
     /// Locks a level's row (creating it if needed) until the transaction ends, so that two writers of what the
-    /// storefront holds (a webhook, a push that met a storefront change) take turns; read the level after this.
+    /// storefront holds (a webhook, a push that met a storefront change) take turns; read the level after this. Returns
+    /// the row's last published value and last observation, as locked.
+    @discardableResult
     public static func lock(storefrontLocation: Int64, variant: Int64, company: Int64, on connection: PostgresConnection,
-                            logger: Logger) async throws {
-        func locked() async throws -> Bool {
-            for try await _ in try await connection.execute(LockLevel(values: [company, storefrontLocation, variant]), logger: logger) {
-                return true
+                            logger: Logger) async throws -> LockedLevel {
+        func locked() async throws -> LockedLevel? {
+            for try await row in try await connection.execute(LockLevel(values: [company, storefrontLocation, variant]), logger: logger) {
+                let (published, seenAt) = try row.decode((Int?, Date?).self)
+                return LockedLevel(lastPublished: published, lastSeenAt: seenAt)
             }
-            return false
+            return nil
         }
-        if try await !locked() {
-            try await connection.run(EnsureLevel(values: [company, storefrontLocation, variant]), logger: logger)
-            _ = try await locked()
-        }
+        if let level = try await locked() { return level }
+        try await connection.run(EnsureLevel(values: [company, storefrontLocation, variant]), logger: logger)
+        return try await locked() ?? LockedLevel(lastPublished: nil, lastSeenAt: nil)
     }
 
     /// Whether an `inventory.push` for the pair is running now (its echo may be on its way).
@@ -158,7 +160,7 @@ extension InventoryLevelRepository {
 
     struct LevelKeyOfItem: CachedStatement {
         static let sql = """
-            SELECT sl.id, v.id FROM stockyard.storefront_locations sl
+            SELECT sl.id, v.id, v.product_id FROM stockyard.storefront_locations sl
             JOIN stockyard.storefront_variants v ON v.company_id = sl.company_id AND v.shop_id = sl.shop_id AND v.inventory_item_id = $4
             WHERE sl.company_id = $1 AND sl.shop_id = $2 AND sl.external_id = $3 AND sl.sync = 'enabled' AND v.product_id IS NOT NULL
             """
@@ -175,7 +177,8 @@ extension InventoryLevelRepository {
 
     struct LockLevel: CachedStatement {
         static let sql = """
-            SELECT 1 FROM stockyard.inventory_levels WHERE company_id = $1 AND storefront_location_id = $2 AND variant_id = $3
+            SELECT last_published, last_seen_at FROM stockyard.inventory_levels
+            WHERE company_id = $1 AND storefront_location_id = $2 AND variant_id = $3
             FOR UPDATE
             """
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]

@@ -38,26 +38,33 @@ public struct WebhookEventHandler: JobHandler {
             return "ignored: the payload lacks a whole inventory_item_id, location_id or available"
         }
         let at = event.triggeredAt ?? event.receivedAt
-        // Events of one level take turns: lock it by its key, then read it.
-        let key = try await InventoryLevelRepository.levelKey(shop: event.shop, externalLocation: location, inventoryItem: item,
-                                                              company: company, on: connection, logger: logger)
-        if let key {
-            try await InventoryLevelRepository.lock(storefrontLocation: key.storefrontLocation, variant: key.variant, company: company,
-                                                    on: connection, logger: logger)
-        }
-        guard key != nil, let target = try await InventoryLevelRepository.webhookTarget(
-            shop: event.shop, externalLocation: location, inventoryItem: item, company: company, on: connection, logger: logger) else {
+        guard let key = try await InventoryLevelRepository.levelKey(shop: event.shop, externalLocation: location, inventoryItem: item,
+                                                                    company: company, on: connection, logger: logger) else {
             return try await unknownSubject(event, item: item, location: location, reported: reported, company: company,
                                             logger: logger, on: connection)
         }
-        let level = target.level
-        if let seenAt = level.lastSeenAt, at <= seenAt { return "dropped: older than the level last seen (\(seenAt))" }
-        let pushKey = InventoryPushHandler.dedupeKey(storefrontLocation: level.storefrontLocationId, product: level.productId)
+        // Events of one level take turns.
+        let locked = try await InventoryLevelRepository.lock(storefrontLocation: key.storefrontLocation, variant: key.variant,
+                                                             company: company, on: connection, logger: logger)
+        if let seenAt = locked.lastSeenAt, at <= seenAt { return "dropped: older than the level last seen (\(seenAt))" }
+        let pushKey = InventoryPushHandler.dedupeKey(storefrontLocation: key.storefrontLocation, product: key.product)
         if try await InventoryLevelRepository.isPushRunning(dedupeKey: pushKey, company: company, on: connection, logger: logger) {
             // Its echo may be this very event: settle it after the push has recorded what it wrote (a wait, not a
             // failed attempt, however long the push takes).
             throw JobFailure.deferred("a push to this level is in flight", wait: .milliseconds(100))
         }
+        if let published = locked.lastPublished, reported == published {
+            // Our own write coming back (the usual case): in step, with nothing to compute.
+            try await InventoryLevelRepository.recordSeen(reported, at: at, source: .webhook, storefrontLocation: key.storefrontLocation,
+                                                          variant: key.variant, company: company, on: connection, logger: logger)
+            return "in step (\(reported))"
+        }
+        guard let target = try await InventoryLevelRepository.webhookTarget(shop: event.shop, externalLocation: location, inventoryItem: item,
+                                                                            company: company, on: connection, logger: logger) else {
+            return try await unknownSubject(event, item: item, location: location, reported: reported, company: company,
+                                            logger: logger, on: connection)
+        }
+        let level = target.level
         let decision = target.direction.decide(reported: reported, reportedAt: at, lastPublished: level.lastPublished,
                                                lastPublishedAt: level.lastPublishedAt,
                                                locationAllowsShopWrites: target.direction == .bidirectional)
