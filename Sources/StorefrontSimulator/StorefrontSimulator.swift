@@ -23,10 +23,6 @@ public final class StorefrontSimulator: Sendable {
         public let available: Int
     }
 
-    /// Webhook deliveries not yet finished (retries included), across shops: wait for 0 before stopping the server
-    /// they go to.
-    public var webhooksInFlight: Int { outbox.inFlight }
-
     /// Calls `observer` for every level an API write changes (the inventory benchmark's clock stops there).
     public func observeLevelChanges(_ observer: @escaping @Sendable (LevelChange) -> Void) {
         levelObserver.withLock { $0 = observer }

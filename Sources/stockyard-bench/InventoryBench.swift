@@ -80,8 +80,6 @@ struct InventoryBench: AsyncParsableCommand {
                 try await Task.sleep(for: .seconds(1))
                 FileHandle.standardError.write(Data("stockyard-bench inventory: \(webhooks) webhook deliveries (+10% replays), processing paused\n".utf8))
                 let ingest = try await measureIngest(fixture, apiURL: apiURL, owner: owner)
-                // The simulator's last webhooks still on their way to the API would be cut off by its shutdown.
-                for _ in 0..<100 where simulator.webhooksInFlight > 0 { try await Task.sleep(for: .milliseconds(50)) }
                 return InventoryBenchReport(shops: shops, locations: locations, products: products, rate: rate, duration: duration,
                                             jobConcurrency: jobConcurrency, latency: latency, hotChanges: hotChanges, hotCalls: calls, ingest: ingest)
             }
