@@ -1,3 +1,4 @@
+import Logging
 import PostgresNIO
 
 /// A statement Postgres parses and plans once per connection (PostgresNIO's named prepared statements), for the
@@ -19,4 +20,12 @@ extension CachedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
+extension PostgresConnection {
+    /// The first row `statement` returns, or nil when it returns none.
+    func firstRow<Statement: CachedStatement>(_ statement: Statement, logger: Logger) async throws -> PostgresRow? {
+        for try await row in try await execute(statement, logger: logger) { return row }
+        return nil
+    }
 }

@@ -39,9 +39,9 @@ public struct JobRunnerRepository: Sendable {
     /// Marks the job done inside the handler's transaction (`connection`, in the job's company). Throws
     /// `LeaseLost` when the job is no longer this worker's, so the handler's effects roll back with it.
     public func complete(_ job: ClaimedJob, worker: String, on connection: PostgresConnection, logger: Logger) async throws {
-        var held = false
-        for try await _ in try await connection.execute(Complete(values: [job.companyID, job.id, worker]), logger: logger) { held = true }
-        guard held else { throw LeaseLost(jobID: job.id) }
+        guard try await connection.firstRow(Complete(values: [job.companyID, job.id, worker]), logger: logger) != nil else {
+            throw LeaseLost(jobID: job.id)
+        }
     }
 
     /// Marks done the jobs `worker` ran whose handlers wrote nothing of their own (batched acks); returns the ids

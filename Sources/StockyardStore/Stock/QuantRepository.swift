@@ -16,20 +16,14 @@ public struct QuantRepository: Sendable {
                        logger: Logger) async throws -> AdjustmentResult {
         do {
             return try await database.withCompany(company, logger: logger) { connection in
-                var usage: String?
-                for try await row in try await connection.execute(UsageOfLocation(values: [company, location]), logger: logger) {
-                    usage = try row.decode(String.self)
-                }
+                let usage = try await connection.firstRow(UsageOfLocation(values: [company, location]), logger: logger)?.decode(String.self)
                 guard let usage else { throw AppError.invalid(field: "location_id", detail: "location \(location) does not exist") }
                 guard usage == LocationUsage.internal.rawValue || usage == LocationUsage.transit.rawValue else {
                     throw AppError.invalid(field: "location_id", detail: "inventory is counted at internal locations, not at a \(usage) location")
                 }
                 // Lock the quant; the first count of a product at a location creates it (empty) and locks that.
                 func lockedQuantity() async throws -> Decimal? {
-                    for try await row in try await connection.execute(LockQuant(values: [company, product, location]), logger: logger) {
-                        return try row.decode(Decimal.self)
-                    }
-                    return nil
+                    try await connection.firstRow(LockQuant(values: [company, product, location]), logger: logger)?.decode(Decimal.self)
                 }
                 var current = try await lockedQuantity()
                 if current == nil {

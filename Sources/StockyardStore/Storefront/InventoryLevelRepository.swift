@@ -49,11 +49,8 @@ public struct InventoryLevelRepository: Sendable {
     /// before the level is read.
     public static func levelKey(shop: Int64, externalLocation: Int64, inventoryItem: Int64, company: Int64, on connection: PostgresConnection,
                                 logger: Logger) async throws -> (storefrontLocation: Int64, variant: Int64, product: Int64)? {
-        for try await row in try await connection.execute(LevelKeyOfItem(values: [company, shop, externalLocation, inventoryItem]),
-                                                          logger: logger) {
-            return try row.decode((Int64, Int64, Int64).self)
-        }
-        return nil
+        try await connection.firstRow(LevelKeyOfItem(values: [company, shop, externalLocation, inventoryItem]), logger: logger)?
+            .decode((Int64, Int64, Int64).self)
     }
 
     /// What a webhook's (storefront location, inventory item) names in the shop, found or not, for classifying
@@ -82,11 +79,8 @@ public struct InventoryLevelRepository: Sendable {
     public static func lock(storefrontLocation: Int64, variant: Int64, company: Int64, on connection: PostgresConnection,
                             logger: Logger) async throws -> LockedLevel {
         func locked() async throws -> LockedLevel? {
-            for try await row in try await connection.execute(LockLevel(values: [company, storefrontLocation, variant]), logger: logger) {
-                let (published, seenAt) = try row.decode((Int?, Date?).self)
-                return LockedLevel(lastPublished: published, lastSeenAt: seenAt)
-            }
-            return nil
+            try await connection.firstRow(LockLevel(values: [company, storefrontLocation, variant]), logger: logger)
+                .map { try $0.decode((Int?, Date?).self) }.map { LockedLevel(lastPublished: $0.0, lastSeenAt: $0.1) }
         }
         if let level = try await locked() { return level }
         try await connection.run(EnsureLevel(values: [company, storefrontLocation, variant]), logger: logger)
@@ -96,11 +90,7 @@ public struct InventoryLevelRepository: Sendable {
     /// Whether an `inventory.push` for the pair is running now (its echo may be on its way).
     public static func isPushRunning(dedupeKey: String, company: Int64, on connection: PostgresConnection,
                                      logger: Logger) async throws -> Bool {
-        var running = false
-        for try await row in try await connection.execute(PushRunning(values: [company, dedupeKey]), logger: logger) {
-            running = try row.decode(Bool.self)
-        }
-        return running
+        try await connection.firstRow(PushRunning(values: [company, dedupeKey]), logger: logger)?.decode(Bool.self) ?? false
     }
 
     /// Records the value Stockyard publishes. `sentAt` is when its write left (the storefront holds it from then on,

@@ -67,11 +67,9 @@ public struct ShopRepository: Sendable {
 
     /// The connection a job uses to call the storefront; nil while the shop has no base URL or token.
     public static func connection(shop: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws -> ShopConnection? {
-        for try await row in try await connection.execute(ConnectionOfShop(values: [company, shop]), logger: logger) {
-            let (url, version, token) = try row.decode((String, String, Data).self)
-            return ShopConnection(shopID: shop, apiBaseUrl: url, apiVersion: version, accessTokenSealed: token)
-        }
-        return nil
+        guard let row = try await connection.firstRow(ConnectionOfShop(values: [company, shop]), logger: logger) else { return nil }
+        let (url, version, token) = try row.decode((String, String, Data).self)
+        return ShopConnection(shopID: shop, apiBaseUrl: url, apiVersion: version, accessTokenSealed: token)
     }
 
     /// Whether the shop is live, and its reconcile interval in seconds.

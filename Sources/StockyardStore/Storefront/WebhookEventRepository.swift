@@ -47,12 +47,10 @@ public struct WebhookEventRepository: Sendable {
     }
 
     public static func event(_ id: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws -> WebhookEvent? {
-        for try await row in try await connection.execute(EventForUpdate(values: [company, id]), logger: logger) {
-            let (id, shop, topic, triggered, received, payload, processed) = try row.decode((Int64, Int64, String, Date?, Date, String, Date?).self)
-            return WebhookEvent(id: id, shop: shop, topic: topic, triggeredAt: triggered, receivedAt: received, payload: try JSONValue(text: payload),
-                                processedAt: processed)
-        }
-        return nil
+        guard let row = try await connection.firstRow(EventForUpdate(values: [company, id]), logger: logger) else { return nil }
+        let (id, shop, topic, triggered, received, payload, processed) = try row.decode((Int64, Int64, String, Date?, Date, String, Date?).self)
+        return WebhookEvent(id: id, shop: shop, topic: topic, triggeredAt: triggered, receivedAt: received, payload: try JSONValue(text: payload),
+                            processedAt: processed)
     }
 
     public static func markProcessed(_ id: Int64, outcome: String, company: Int64, on connection: PostgresConnection,
