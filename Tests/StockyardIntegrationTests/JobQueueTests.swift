@@ -104,6 +104,38 @@ import Testing
         #expect(next != first)
     }
 
+    /// A job whose key is busy waits; when the job before it finishes, its runner is told that the next of the key is
+    /// due (the poll is far longer than the test, and nothing else wakes the runner). A finished job with nothing
+    /// due behind it wakes nothing: a claim per finished job was most of a busy runner's own database work.
+    @Test func aJobWaitingForItsKeyStartsWhenTheJobBeforeItFinishes() async throws {
+        let environment = try await TestEnvironment.get()
+        let company = try await environment.makeCompany()
+        let kinds = TestKinds()
+        let log = RunLog()
+        let released = Atomic<Bool>(false)
+        var handlers = JobHandlers()
+        handlers.register(kinds("keyed"), ClosureJobHandler { job, context in
+            while job.payload["hold"] == .bool(true) && !released.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(10)) }
+            try await context.finish { _ in log.record(job.id) }
+        })
+        var settings = testRunnerSettings(kinds: [kinds("keyed")])
+        settings.pollInterval = .seconds(600)
+        settings.housekeepingInterval = .seconds(600)
+        try await environment.withRunner(settings, handlers: handlers) { _ in
+            let first = try await environment.enqueue(kinds("keyed"), company: company.id, payload: .object(["hold": .bool(true)]),
+                                                      options: .init(dedupeKey: "level-1"))
+            try await waitUntil(timeout: .seconds(2)) { try await environment.job(first, company: company.id)?.state == .running }
+            let second = try await environment.enqueue(kinds("keyed"), company: company.id, options: .init(dedupeKey: "level-1"))
+            #expect(second != first, "a running job is not coalesced into")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(log.count(second) == 0, "it waits while its key runs")
+            #expect(try await environment.job(second, company: company.id)?.state == .pending)
+            released.store(true, ordering: .relaxed)
+            try await waitUntil(timeout: .seconds(2)) { log.count(second) == 1 }
+            #expect(log.count(first) == 1)
+        }
+    }
+
     @Test func aFailingJobBacksOffThenSucceeds() async throws {
         let environment = try await TestEnvironment.get()
         let company = try await environment.makeCompany()

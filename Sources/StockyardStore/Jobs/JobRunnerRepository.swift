@@ -37,11 +37,14 @@ public struct JobRunnerRepository: Sendable {
     }
 
     /// Marks the job done inside the handler's transaction (`connection`, in the job's company). Throws
-    /// `LeaseLost` when the job is no longer this worker's, so the handler's effects roll back with it.
-    public func complete(_ job: ClaimedJob, worker: String, on connection: PostgresConnection, logger: Logger) async throws {
-        guard try await connection.firstRow(Complete(values: [job.companyID, job.id, worker]), logger: logger) != nil else {
+    /// `LeaseLost` when the job is no longer this worker's, so the handler's effects roll back with it. Returns whether
+    /// a job of the same key is due now: it waited for this one, and only this runner knows that it can go.
+    @discardableResult
+    public func complete(_ job: ClaimedJob, worker: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        guard let row = try await connection.firstRow(Complete(values: [job.companyID, job.id, worker]), logger: logger) else {
             throw LeaseLost(jobID: job.id)
         }
+        return try row.decode(Bool.self)
     }
 
     /// Marks done the jobs `worker` ran whose handlers wrote nothing of their own (batched acks); returns the ids
@@ -139,10 +142,13 @@ extension JobRunnerRepository {
     /// The ack of a job that wrote in its own transaction (cached plan).
     struct Complete: CachedStatement {
         static let sql = """
-            UPDATE stockyard.sync_jobs
+            UPDATE stockyard.sync_jobs j
             SET state = 'done', finished_at = now(), locked_until = NULL, locked_by = NULL, last_error = NULL, last_error_type = NULL
             WHERE company_id = $1 AND id = $2 AND state = 'running' AND locked_by = $3
-            RETURNING 1
+            RETURNING j.dedupe_key IS NOT NULL AND EXISTS (
+                SELECT FROM stockyard.sync_jobs p
+                WHERE p.company_id = j.company_id AND p.kind = j.kind AND p.dedupe_key = j.dedupe_key AND p.state = 'pending'
+                  AND p.run_at <= now())
             """
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }

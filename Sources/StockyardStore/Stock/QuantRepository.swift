@@ -16,19 +16,21 @@ public struct QuantRepository: Sendable {
                        logger: Logger) async throws -> AdjustmentResult {
         do {
             return try await database.withCompany(company, logger: logger) { connection in
-                let usage = try await connection.firstRow(UsageOfLocation(values: [company, location]), logger: logger)?.decode(String.self)
-                guard let usage else { throw AppError.invalid(field: "location_id", detail: "location \(location) does not exist") }
+                // The location's usage and the quant, locked, in one round trip.
+                let found = try await connection.firstRow(LocationAndQuant(values: [company, product, location]), logger: logger)?
+                    .decode((String, Decimal?).self)
+                guard let (usage, locked) = found else {
+                    throw AppError.invalid(field: "location_id", detail: "location \(location) does not exist")
+                }
                 guard usage == LocationUsage.internal.rawValue || usage == LocationUsage.transit.rawValue else {
                     throw AppError.invalid(field: "location_id", detail: "inventory is counted at internal locations, not at a \(usage) location")
                 }
-                // Lock the quant; the first count of a product at a location creates it (empty) and locks that.
-                func lockedQuantity() async throws -> Decimal? {
-                    try await connection.firstRow(LockQuant(values: [company, product, location]), logger: logger)?.decode(Decimal.self)
-                }
-                var current = try await lockedQuantity()
+                // The first count of a product at a location creates its quant (empty) and locks that.
+                var current = locked
                 if current == nil {
                     try await connection.run(EnsureQuant(values: [company, product, location]), logger: logger)
-                    current = try await lockedQuantity()
+                    current = try await connection.firstRow(LockQuant(values: [company, product, location]), logger: logger)?
+                        .decode(Decimal.self)
                 }
                 guard let current else { throw AppError.conflict("the quant could not be locked; retry the request") }
                 let change = try adjustment.change(from: current)
@@ -76,8 +78,14 @@ public struct QuantRepository: Sendable {
 
 /// The statements of an adjustment, which every counted or adjusted quant runs (cached plans).
 extension QuantRepository {
-    struct UsageOfLocation: CachedStatement {
-        static let sql = "SELECT usage FROM stockyard.stock_locations WHERE company_id = $1 AND id = $2"
+    /// The usage of location $3, and the quantity of product $2 there, locked (NULL when it has no quant yet); no row
+    /// when the location does not exist.
+    struct LocationAndQuant: CachedStatement {
+        static let sql = """
+            SELECT l.usage, (SELECT q.quantity FROM stockyard.stock_quants q
+                             WHERE q.company_id = $1 AND q.product_id = $2 AND q.location_id = $3 FOR UPDATE)
+            FROM stockyard.stock_locations l WHERE l.company_id = $1 AND l.id = $3
+            """
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 

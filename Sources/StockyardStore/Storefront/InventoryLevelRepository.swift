@@ -28,6 +28,20 @@ public struct InventoryLevelRepository: Sendable {
         try await decode(connection.execute(PairTarget(values: [storefrontLocation, product]), logger: logger)).first
     }
 
+    /// What a push reads before it calls the storefront, in one statement: the pair's level (as `pushTarget`), its
+    /// shop's connection (nil while the shop has no base URL or token), and the value it computes recorded as the write
+    /// in flight (`publishing`, migration 0015), so that the ingest knows the storefront's echo of it before the push
+    /// has recorded its result. That record may be lost in a crash (an echo then takes the job's way), so this
+    /// transaction's commit does not wait for the disk.
+    public static func beginPush(storefrontLocation: Int64, product: Int64, company: Int64, on connection: PostgresConnection,
+                                 logger: Logger) async throws -> (PushTarget, ShopConnection?)? {
+        guard let row = try await connection.firstRow(BeginPush(values: [storefrontLocation, product]), logger: logger) else { return nil }
+        let target = try pushTarget(from: row), c = row.makeRandomAccess(), first = BeginPush.connectionColumns
+        guard let url = try c[first].decode(String?.self), let version = try c[first + 1].decode(String?.self),
+              let token = try c[first + 2].decode(Data?.self) else { return (target, nil) }
+        return (target, ShopConnection(shopID: target.level.shopId, apiBaseUrl: url, apiVersion: version, accessTokenSealed: token))
+    }
+
     /// Every level of the shop at an enabled location, whichever side drives it (for the reconcile).
     public static func syncedTargets(shop: Int64, company: Int64, on connection: PostgresConnection,
                                      logger: Logger) async throws -> [PushTarget] {
@@ -115,24 +129,26 @@ public struct InventoryLevelRepository: Sendable {
 
     public static func decode(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [PushTarget] {
         var targets: [PushTarget] = []
-        for try await row in rows {
-            let c = row.makeRandomAccess()
-            let onHand = try c[8].decode(Decimal.self), reserved = try c[9].decode(Decimal.self), buffer = try c[10].decode(Int.self)
-            let level = InventoryLevel(
-                shopId: try c[0].decode(Int64.self), storefrontLocationId: try c[1].decode(Int64.self),
-                storefrontLocationName: try c[2].decode(String.self), externalLocationId: try c[3].decode(Int64.self),
-                variantId: try c[4].decode(Int64.self), inventoryItemId: try c[5].decode(Int64.self),
-                productId: try c[6].decode(Int64.self), sku: try c[7].decode(String?.self), onHand: onHand, reserved: reserved,
-                buffer: buffer,
-                computed: Availability.publishable([Availability.Stock(quantity: onHand, reserved: reserved)], buffer: buffer),
-                lastPublished: try c[11].decode(Int?.self), lastPublishedAt: try c[12].decode(Date?.self),
-                lastSeen: try c[13].decode(Int?.self), lastSeenAt: try c[14].decode(Date?.self))
-            targets.append(PushTarget(level: level,
-                                      direction: InventoryDirection(rawValue: try c[15].decode(String.self)) ?? .warehouseToShop,
-                                      isPublishing: try c[16].decode(Bool.self), mappedLocationId: try c[17].decode(Int64.self),
-                                      mappedLocationUsage: try c[18].decode(String.self)))
-        }
+        for try await row in rows { targets.append(try pushTarget(from: row)) }
         return targets
+    }
+
+    /// A row that starts with `columns`.
+    static func pushTarget(from row: PostgresRow) throws -> PushTarget {
+        let c = row.makeRandomAccess()
+        let onHand = try c[8].decode(Decimal.self), reserved = try c[9].decode(Decimal.self), buffer = try c[10].decode(Int.self)
+        let level = InventoryLevel(
+            shopId: try c[0].decode(Int64.self), storefrontLocationId: try c[1].decode(Int64.self),
+            storefrontLocationName: try c[2].decode(String.self), externalLocationId: try c[3].decode(Int64.self),
+            variantId: try c[4].decode(Int64.self), inventoryItemId: try c[5].decode(Int64.self),
+            productId: try c[6].decode(Int64.self), sku: try c[7].decode(String?.self), onHand: onHand, reserved: reserved,
+            buffer: buffer,
+            computed: Availability.publishable([Availability.Stock(quantity: onHand, reserved: reserved)], buffer: buffer),
+            lastPublished: try c[11].decode(Int?.self), lastPublishedAt: try c[12].decode(Date?.self),
+            lastSeen: try c[13].decode(Int?.self), lastSeenAt: try c[14].decode(Date?.self))
+        return PushTarget(level: level, direction: InventoryDirection(rawValue: try c[15].decode(String.self)) ?? .warehouseToShop,
+                          isPublishing: try c[16].decode(Bool.self), mappedLocationId: try c[17].decode(Int64.self),
+                          mappedLocationUsage: try c[18].decode(String.self))
     }
 }
 
@@ -140,6 +156,24 @@ public struct InventoryLevelRepository: Sendable {
 extension InventoryLevelRepository {
     struct PairTarget: CachedStatement {
         static let sql = "SELECT \(InventoryLevelRepository.columns) FROM stockyard.availability_of_pair($1, $2) a"
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+    }
+
+    /// Columns 0–18 the level, then the shop's connection; set_config runs for the row found, so with nothing to
+    /// publish nothing was written either.
+    struct BeginPush: CachedStatement {
+        static let sql = """
+            WITH a AS (SELECT * FROM stockyard.availability_of_pair($1, $2)), intent AS (
+                UPDATE stockyard.inventory_levels l SET publishing = a.computed FROM a
+                WHERE l.company_id = a.company_id AND l.storefront_location_id = a.storefront_location_id AND l.variant_id = a.variant_id
+                  AND l.publishing IS DISTINCT FROM a.computed
+            )
+            SELECT \(InventoryLevelRepository.columns), s.api_base_url, s.api_version, s.access_token_sealed,
+                   set_config('synchronous_commit', 'off', true)
+            FROM a LEFT JOIN stockyard.shops s
+                ON s.company_id = a.company_id AND s.id = a.shop_id AND s.api_base_url IS NOT NULL AND s.access_token_sealed IS NOT NULL
+            """
+        static let connectionColumns = 19
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 
@@ -182,17 +216,20 @@ extension InventoryLevelRepository {
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 
-    /// $4 the quantity published, $5 when its write left (NULL: nothing was written, the observation stays).
+    /// $4 the quantity published, $5 when its write left (NULL: nothing was written, the observation stays). An
+    /// observation newer than the write (its echo, recorded by the ingest meanwhile) stays too.
     struct RecordPublished: CachedStatement {
         static let sql = """
             INSERT INTO stockyard.inventory_levels AS l (company_id, storefront_location_id, variant_id, last_published,
                                                          last_published_at, last_seen, last_seen_at, last_seen_source)
             VALUES ($1, $2, $3, $4::int, now(), $4::int, coalesce($5::timestamptz, now()), 'push')
             ON CONFLICT (company_id, storefront_location_id, variant_id) DO UPDATE
-            SET last_published = EXCLUDED.last_published, last_published_at = EXCLUDED.last_published_at,
-                last_seen = CASE WHEN $5::timestamptz IS NULL THEN l.last_seen ELSE EXCLUDED.last_seen END,
-                last_seen_at = CASE WHEN $5::timestamptz IS NULL THEN l.last_seen_at ELSE EXCLUDED.last_seen_at END,
-                last_seen_source = CASE WHEN $5::timestamptz IS NULL THEN l.last_seen_source ELSE 'push' END
+            SET last_published = EXCLUDED.last_published, last_published_at = EXCLUDED.last_published_at, publishing = NULL,
+                last_seen = CASE WHEN $5::timestamptz IS NULL OR l.last_seen_at > $5::timestamptz THEN l.last_seen ELSE EXCLUDED.last_seen END,
+                last_seen_at = CASE WHEN $5::timestamptz IS NULL OR l.last_seen_at > $5::timestamptz THEN l.last_seen_at
+                                    ELSE EXCLUDED.last_seen_at END,
+                last_seen_source = CASE WHEN $5::timestamptz IS NULL OR l.last_seen_at > $5::timestamptz THEN l.last_seen_source
+                                        ELSE 'push' END
             """
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }

@@ -26,7 +26,8 @@ public final class JobContext: Sendable {
     public let database: Database
     let runner: JobRunnerRepository
     let worker: String
-    private let finished = Mutex(false)
+    /// nil until `finish` commits; then whether a job of the same key became due (the claim loop should look now).
+    private let finished = Mutex<Bool?>(nil)
 
     init(job: ClaimedJob, database: Database, runner: JobRunnerRepository, worker: String, logger: Logger) {
         self.job = job
@@ -45,16 +46,18 @@ public final class JobContext: Sendable {
     /// `body`'s writes and the job's `done` in one transaction: both commit or neither does (a job whose lease
     /// was lost meanwhile rolls back and leaves the job to the runner that holds it now).
     public func finish<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let result = try await database.withCompany(job.companyID, logger: logger) { connection in
+        let (result, nextOfKeyDue) = try await database.withCompany(job.companyID, logger: logger) { connection in
             let result = try await body(connection)
-            try await runner.complete(job, worker: worker, on: connection, logger: logger)
-            return result
+            return (result, try await runner.complete(job, worker: worker, on: connection, logger: logger))
         }
-        finished.withLock { $0 = true }
+        finished.withLock { $0 = nextOfKeyDue }
         return result
     }
 
-    var isFinished: Bool { finished.withLock { $0 } }
+    var isFinished: Bool { finished.withLock { $0 != nil } }
+
+    /// Whether the job, finished, left a job of its key due now.
+    var leftNextOfKeyDue: Bool { finished.withLock { $0 ?? false } }
 }
 
 /// Kind → handler. A job whose kind has no handler goes dead with an error that names the kind.

@@ -80,6 +80,9 @@ public final class JobRunner: Service, Sendable {
         var acks: [(key: JobKey, kind: String)] = []
         /// Jobs from their handler's success until their batched ack has committed.
         var awaitingAck = 0
+        /// The last claim round stopped because every slot was taken (due jobs may be waiting for one), rather than
+        /// because it took all that was due.
+        var slotsWereFull = false
         var stopping = false
         var listening = false
         /// When the wake for the next delayed job is set for, if one is.
@@ -143,7 +146,11 @@ public final class JobRunner: Service, Sendable {
                     // batched ack does not count, so the next claim overlaps the ack, but only up to one batch of
                     // them: while acks cannot commit, claiming stops instead of leasing the whole queue.
                     let free = settings.concurrency - state.withLock { $0.inFlight.count - min($0.awaitingAck, settings.batchSize) }
-                    guard free > 0, !state.withLock({ $0.stopping }) else { break }
+                    guard free > 0 else {
+                        state.withLock { $0.slotsWereFull = true }
+                        break
+                    }
+                    guard !state.withLock({ $0.stopping }) else { break }
                     let limit = max(free, settings.batchSize)
                     let claimed: [ClaimedJob]
                     do {
@@ -163,8 +170,9 @@ public final class JobRunner: Service, Sendable {
                         }
                     }
                     // A short claim took all that is due now (the jobs start first, then this lookup): a new job's
-                    // NOTIFY, a finished job (its key's next) and the delayed-job timer wake the loop again.
+                    // NOTIFY, a finished job whose key's next is due, and the delayed-job timer wake the loop again.
                     if claimed.count < limit {
+                        state.withLock { $0.slotsWereFull = false }
                         await wakeForNextDelayedJob()
                         break
                     }
@@ -219,7 +227,14 @@ public final class JobRunner: Service, Sendable {
             try await handler.run(job, context: context)
             if context.isFinished {
                 metrics?.succeeded(job.kind)
-                state.withLock { _ = $0.inFlight.remove(job.key) }
+                // Its slot matters only when due jobs wait for one; otherwise claiming now would find nothing (every
+                // claim after a finished job was most of the runner's own database load at a steady rate).
+                let look = state.withLock { state in
+                    state.inFlight.remove(job.key)
+                    return state.slotsWereFull || context.leftNextOfKeyDue
+                }
+                if look { wake.yield() }
+                return
             } else {
                 // Nothing of the handler's own to commit with it: acknowledged in the next batch.
                 state.withLock { state in

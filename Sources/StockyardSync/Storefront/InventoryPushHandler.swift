@@ -31,16 +31,13 @@ public struct InventoryPushHandler: JobHandler {
         let company = job.companyID, logger = context.logger
         // An opening-stock stage publishes before the shop goes live (cutover), to locations the warehouse drives.
         let openingStock = job.payload["opening_stock"] == .bool(true)
-        let loaded = try await context.transaction { connection -> (PushTarget, ShopConnection)? in
-            guard let target = try await InventoryLevelRepository.pushTarget(storefrontLocation: Int64(location), product: Int64(product),
-                                                                             company: company, on: connection, logger: logger),
-                  target.isPublishing || openingStock && target.direction != .shopToWarehouse,
-                  let shop = try await ShopRepository.connection(shop: target.level.shopId, company: company, on: connection, logger: logger)
-            else { return nil }
-            return (target, shop)
+        let loaded = try await context.transaction { connection in
+            try await InventoryLevelRepository.beginPush(storefrontLocation: Int64(location), product: Int64(product), company: company,
+                                                         on: connection, logger: logger)
         }
         // Not enabled, not linked, not live, storefront-driven, or not connected: nothing to publish.
-        guard let (target, shop) = loaded else { return }
+        guard let (target, connection) = loaded, target.isPublishing || openingStock && target.direction != .shopToWarehouse,
+              let shop = connection else { return }
         let credentials = try StorefrontClient.Credentials.open(shop, secrets: secrets)
         do {
             try await publish(target, credentials: credentials, job: job, context: context)

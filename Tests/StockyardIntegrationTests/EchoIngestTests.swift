@@ -1,0 +1,130 @@
+import Foundation
+import PostgresNIO
+import StockyardCore
+import StockyardStore
+import StockyardSync
+import Testing
+
+/// Our own writes coming back (decisions D22): the ingest settles an `inventory_levels/update` as it stores it, with
+/// no job, when the storefront reports the value last published or the value a running push is writing; any other
+/// value is a job, as before.
+@Suite struct EchoIngestTests {
+    typealias F = StorefrontFixture
+
+    /// The company's `webhook.process` jobs, whatever their state.
+    func webhookJobs(_ f: F, company: Int64? = nil) async throws -> Int {
+        try await f.environment.app.withCompany(company ?? f.company.id, logger: f.environment.logger) { connection in
+            try await connection.rows("SELECT count(*)::int FROM stockyard.sync_jobs WHERE kind = 'webhook.process'")
+                .collect()[0].decode(Int.self)
+        }
+    }
+
+    /// Retail's level of product A: last seen, as of when, and the value being written.
+    func retailLevelOfA(_ f: F) async throws -> (seen: Int?, seenAt: Date?, publishing: Int?) {
+        try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
+            try await connection.rows("""
+                SELECT l.last_seen, l.last_seen_at, l.publishing FROM stockyard.inventory_levels l
+                JOIN stockyard.storefront_variants v ON v.company_id = l.company_id AND v.id = l.variant_id
+                WHERE l.storefront_location_id = \(f.location(F.retail).id) AND v.inventory_item_id = \(F.itemA)
+                """).collect()[0].decode((Int?, Date?, Int?).self)
+        }
+    }
+
+    func outcome(_ f: F, _ key: String) async throws -> String? {
+        try await f.webhookEvents().first { $0.key == key }?.outcome
+    }
+
+    @Test func anEchoOfTheValueLastPublishedIsSettledAsItIsStoredWithoutAJob() async throws {
+        try await F.with { f in
+            try await f.count(f.productA, 10)
+            try await f.expectStorefront(F.itemA, at: F.retail, toBecome: 8)
+            try await f.settle()
+            // The simulator's webhooks for our two writes were settled by the ingest: no job was made for them.
+            try await waitUntil(timeout: .seconds(10)) { try await f.webhookEvents().count == 2 }
+            #expect(try await f.webhookEvents().compactMap(\.outcome).sorted() == ["in step (10)", "in step (8)"])
+            #expect(try await webhookJobs(f) == 0)
+
+            // The storefront sends the level again: in step the moment it is stored; its replay changes nothing.
+            let resent = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 8), eventID: "resent")
+            let resentStatus = try resent.json()["status"] as? String
+            #expect(resent.status == .ok && resentStatus == "accepted")
+            #expect(try await outcome(f, "resent") == "in step (8)")
+            let seen = try await retailLevelOfA(f)
+            #expect(seen.seen == 8)
+            let replay = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 8), eventID: "resent")
+            let replayStatus = try replay.json()["status"] as? String
+            #expect(replayStatus == "duplicate")
+            #expect(try await retailLevelOfA(f).seenAt == seen.seenAt)
+            #expect(try await webhookJobs(f) == 0)
+
+            // Another value (an edit at the storefront) is not ours: its job records the drift and publishes 8 again.
+            _ = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 5), eventID: "edited")
+            #expect(try await webhookJobs(f) == 1)
+            try await f.settle()
+            let edited = try await outcome(f, "edited")
+            #expect(edited?.hasPrefix("drift: the storefront held 5") == true, "\(edited ?? "unprocessed")")
+            #expect(try await f.storefrontLevel(F.itemA, at: F.retail) == 8)
+        }
+    }
+
+    @Test func anEchoArrivingWhileItsPushStillRunsIsKnownByTheValueBeingWritten() async throws {
+        try await F.with { f in
+            try await f.count(f.productA, 10)
+            try await f.expectStorefront(F.itemA, at: F.retail, toBecome: 8)
+            try await f.settle()
+            // A push of (retail, A) is running, as another runner would hold it, and its level records the 6 it writes.
+            let key = InventoryPushHandler.dedupeKey(storefrontLocation: f.location(F.retail).id, product: f.productA.id)
+            let push = try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
+                try await connection.rows("""
+                    UPDATE stockyard.inventory_levels SET publishing = 6
+                    WHERE storefront_location_id = \(f.location(F.retail).id)
+                      AND variant_id = (SELECT id FROM stockyard.storefront_variants WHERE inventory_item_id = \(F.itemA))
+                    """).collect()
+                return try await connection.rows("""
+                    INSERT INTO stockyard.sync_jobs (company_id, kind, dedupe_key, payload, state, attempts, locked_by, locked_until, started_at)
+                    VALUES (\(f.company.id), 'inventory.push', \(key), '{}', 'running', 1, 'elsewhere', now() + interval '1 hour', now())
+                    RETURNING id
+                    """).collect()[0].decode(Int64.self)
+            }
+            _ = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 6), eventID: "in-flight")
+            #expect(try await outcome(f, "in-flight") == "in step (6)")
+            #expect(try await retailLevelOfA(f).seen == 6)
+            #expect(try await webhookJobs(f) == 0)
+
+            // Once no push runs, the value it was writing means nothing: 6 is not the 8 last published, so it is a job.
+            try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
+                _ = try await connection.rows("""
+                    UPDATE stockyard.sync_jobs SET state = 'done', locked_until = NULL, locked_by = NULL, finished_at = now()
+                    WHERE id = \(push)
+                    """).collect()
+            }
+            _ = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 6), eventID: "after")
+            #expect(try await webhookJobs(f) == 1)
+            try await f.settle()
+            let after = try await outcome(f, "after")
+            #expect(after?.hasPrefix("drift") == true, "\(after ?? "unprocessed")")
+        }
+    }
+
+    @Test func anotherCompanysDeliveryNamingTheSameIdsSettlesNothingOfOurs() async throws {
+        try await F.with { f in
+            try await f.count(f.productA, 10)
+            try await f.expectStorefront(F.itemA, at: F.retail, toBecome: 8)
+            try await f.settle()
+            let before = try await retailLevelOfA(f)
+            // The other company's shop names the same item and location ids, and the value we published.
+            let (other, otherDomain, _) = try await WebhookTests().otherCompanysShop(f)
+            let theirs = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 8), eventID: "theirs",
+                                             domain: otherDomain, secret: "other-secret")
+            #expect(theirs.status == .ok)
+            #expect(try await retailLevelOfA(f).seenAt == before.seenAt, "our level is not theirs to settle")
+            #expect(try await f.webhookEvents().contains { $0.key == "theirs" } == false)
+            #expect(try await webhookJobs(f, company: other.id) == 1, "their event is theirs, with its own job")
+            // As the app role in their scope, none of our levels exist.
+            let visible = try await f.environment.app.withCompany(other.id, logger: f.environment.logger) { connection in
+                try await connection.rows("SELECT count(*)::int FROM stockyard.inventory_levels").collect()[0].decode(Int.self)
+            }
+            #expect(visible == 0)
+        }
+    }
+}
