@@ -22,8 +22,9 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- One statement: the level is updated before its event is stored, so the event goes in already processed (no second
--- write of it). A delivery already stored (a replay) settles nothing: its key is looked up first, and a replay
--- racing its original through another server would only record the same observation twice.
+-- write of it). Only deliveries that say when they were triggered (X-Shopify-Triggered-At; Shopify always sends it)
+-- can settle here, so a replay never acts twice: it carries its original's time, and the level's observation is
+-- at least that recent once the original was stored (settled here, or by its job). Its event is then a duplicate.
 CREATE OR REPLACE FUNCTION stockyard.ingest_webhooks(p_companies bigint[], p_shops bigint[], p_keys text[], p_webhook_ids text[],
                                                      p_topics text[], p_versions text[], p_triggered text[], p_bodies text[])
 RETURNS TABLE (shop_id bigint, event_key text)
@@ -38,22 +39,20 @@ BEGIN
         FROM unnest(p_companies, p_shops, p_keys, p_webhook_ids, p_topics, p_versions, p_triggered, p_bodies)
              WITH ORDINALITY AS d(company, shop, key, webhook, topic, version, triggered, body, n)
     ), level AS (
-        -- The level each new level update names, as the job's levelKey finds it; the newest delivery per level.
+        -- The level each level update names, as the job's levelKey finds it; the newest delivery per level.
         SELECT DISTINCT ON (d.company, sl.id, v.id)
                d.company, d.shop, d.key, sl.id AS storefront_location_id, v.id AS variant_id, v.product_id,
                d.available::integer AS available, d.at
-        FROM (SELECT delivery.*, coalesce(delivery.triggered, now()) AS at,
+        FROM (SELECT delivery.*, delivery.triggered AS at,
                      stockyard.json_whole(delivery.body -> 'inventory_item_id') AS item,
                      stockyard.json_whole(delivery.body -> 'location_id') AS location,
                      stockyard.json_whole(delivery.body -> 'available') AS available
-              FROM delivery WHERE delivery.topic = 'inventory_levels/update') d
+              FROM delivery WHERE delivery.topic = 'inventory_levels/update' AND delivery.triggered IS NOT NULL) d
         JOIN stockyard.storefront_locations sl
             ON sl.company_id = d.company AND sl.shop_id = d.shop AND sl.external_id = d.location AND sl.sync = 'enabled'
         JOIN stockyard.storefront_variants v
             ON v.company_id = d.company AND v.shop_id = d.shop AND v.inventory_item_id = d.item AND v.product_id IS NOT NULL
         WHERE d.available BETWEEN -2147483648 AND 2147483647
-          AND NOT EXISTS (SELECT FROM stockyard.webhook_events w
-                          WHERE w.company_id = d.company AND w.shop_id = d.shop AND w.event_key = d.key)
         ORDER BY d.company, sl.id, v.id, d.at DESC, d.n DESC
     ), echo AS (
         UPDATE stockyard.inventory_levels l

@@ -44,22 +44,30 @@ import Testing
             #expect(try await f.webhookEvents().compactMap(\.outcome).sorted() == ["in step (10)", "in step (8)"])
             #expect(try await webhookJobs(f) == 0)
 
-            // The storefront sends the level again: in step the moment it is stored; its replay changes nothing.
-            let resent = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 8), eventID: "resent")
+            // The storefront sends the level again: in step the moment it is stored; its replay (the same event, with
+            // the same trigger time) changes nothing.
+            let triggered = Date()
+            let resent = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 8), eventID: "resent", triggeredAt: triggered)
             let resentStatus = try resent.json()["status"] as? String
             #expect(resent.status == .ok && resentStatus == "accepted")
             #expect(try await outcome(f, "resent") == "in step (8)")
             let seen = try await retailLevelOfA(f)
             #expect(seen.seen == 8)
-            let replay = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 8), eventID: "resent")
+            let replay = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 8), eventID: "resent", triggeredAt: triggered)
             let replayStatus = try replay.json()["status"] as? String
             #expect(replayStatus == "duplicate")
             #expect(try await retailLevelOfA(f).seenAt == seen.seenAt)
             #expect(try await webhookJobs(f) == 0)
+            // Without a trigger time a replay could not be told from news: such a delivery goes to its job, which
+            // finds it in step.
+            _ = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 8), eventID: "untimed", triggeredAt: nil)
+            #expect(try await webhookJobs(f) == 1)
+            try await f.settle()
+            #expect(try await outcome(f, "untimed") == "in step (8)")
 
             // Another value (an edit at the storefront) is not ours: its job records the drift and publishes 8 again.
             _ = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 5), eventID: "edited")
-            #expect(try await webhookJobs(f) == 1)
+            #expect(try await webhookJobs(f) == 2)
             try await f.settle()
             let edited = try await outcome(f, "edited")
             #expect(edited?.hasPrefix("drift: the storefront held 5") == true, "\(edited ?? "unprocessed")")
