@@ -279,7 +279,7 @@ import Testing
         // Two claimed jobs whose runner dies; while the first ran, a change to its key queued a pending twin.
         let first = try await environment.enqueue(kinds("twin"), company: company.id, options: .init(dedupeKey: "sku:1"))
         let alone = try await environment.enqueue(kinds("alone"), company: company.id, options: .init(dedupeKey: "sku:1"))
-        let claimed = try await runner.claim(worker: "gone", limit: 10, lease: .seconds(2), kinds: [kinds("twin"), kinds("alone")], logger: logger)
+        let claimed = try await runner.claim(worker: "gone", limit: 10, lease: .seconds(2), kinds: [kinds("twin"), kinds("alone")], logger: logger).jobs
         #expect(Set(claimed.map(\.id)) == [first, alone])
         let twin = try await environment.enqueue(kinds("twin"), company: company.id, options: .init(dedupeKey: "sku:1"))
         #expect(twin != first)
@@ -295,7 +295,7 @@ import Testing
             try await JobRepository(database: environment.app).retry(id: first, company: company.id, logger: logger)
         }
         // A graceful stop releasing a job beside a pending twin: superseded too, the attempt given back.
-        let held = try await runner.claim(worker: "stopping", limit: 10, lease: .seconds(30), kinds: [kinds("twin")], logger: logger)
+        let held = try await runner.claim(worker: "stopping", limit: 10, lease: .seconds(30), kinds: [kinds("twin")], logger: logger).jobs
         #expect(held.map(\.id) == [twin])
         let newest = try await environment.enqueue(kinds("twin"), company: company.id, options: .init(dedupeKey: "sku:1"))
         #expect(try await runner.release(worker: "stopping", jobs: [JobKey(companyID: company.id, id: twin)], logger: logger) == 1)
@@ -312,7 +312,7 @@ import Testing
         // A runner claims it with an 8 s lease and dies without a word (as a killed process would). The lease leaves
         // room for a slow start of the second runner on a loaded machine (CI saw 3 s run out before the check).
         let claimed = try await JobRunnerRepository(database: environment.app).claim(
-            worker: "killed-worker", limit: 10, lease: .seconds(8), kinds: [kind], logger: environment.logger)
+            worker: "killed-worker", limit: 10, lease: .seconds(8), kinds: [kind], logger: environment.logger).jobs
         #expect(claimed.map(\.id) == [id])
         #expect(try await environment.job(id, company: company.id)?.state == .running)
 

@@ -11,28 +11,32 @@ public struct JobRunnerRepository: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    /// Up to `limit` due jobs (of `kinds` only, when given), leased to `worker` for `lease`.
-    public func claim(worker: String, limit: Int, lease: Duration, kinds: [String]? = nil, logger: Logger) async throws -> [ClaimedJob] {
+    /// Up to `limit` due jobs (of `kinds` only, when given), leased to `worker` for `lease`; and, looked up right after
+    /// the claim, when the next delayed job (debounced, or waiting for a retry) is due. The two statements go out
+    /// together (one round trip); the caller needs the second only when the claim came back short.
+    public func claim(worker: String, limit: Int, lease: Duration, kinds: [String]? = nil,
+                      logger: Logger) async throws -> (jobs: [ClaimedJob], nextDue: Date?) {
         try await database.withConnection { connection in
-            let rows = try await connection.query("""
+            // Sent in this order and run in it: the lookup sees the claim's result.
+            let claimed: EventLoopFuture<PostgresQueryResult> = connection.query("""
                 SELECT company_id, id, kind, payload::text, attempts, max_attempts, run_at, created_at
                 FROM stockyard.claim_jobs(\(worker), \(limit)::int, make_interval(secs => \(lease.inSeconds)), \(kinds)::text[])
                 """, logger: logger)
+            let due: EventLoopFuture<PostgresQueryResult> = connection.query("SELECT stockyard.next_job_due(\(kinds)::text[])", logger: logger)
             var jobs: [ClaimedJob] = []
-            for try await row in rows {
-                let (company, id, kind, payload, attempt, maxAttempts, runAt, createdAt)
-                    = try row.decode((Int64, Int64, String, String, Int, Int, Date, Date).self)
-                jobs.append(ClaimedJob(companyID: company, id: id, kind: kind, payload: try JSONValue(text: payload),
-                                       attempt: attempt, maxAttempts: maxAttempts, runAt: runAt, createdAt: createdAt))
+            do {
+                for row in try await claimed.get().rows {
+                    let (company, id, kind, payload, attempt, maxAttempts, runAt, createdAt)
+                        = try row.decode((Int64, Int64, String, String, Int, Int, Date, Date).self)
+                    jobs.append(ClaimedJob(companyID: company, id: id, kind: kind, payload: try JSONValue(text: payload),
+                                           attempt: attempt, maxAttempts: maxAttempts, runAt: runAt, createdAt: createdAt))
+                }
+            } catch {
+                _ = try? await due.get()   // the connection goes back to the pool idle
+                throw error
             }
-            return jobs
-        }
-    }
-
-    /// When the next delayed job (debounced, or waiting for a retry) of `kinds` is due, if any is.
-    public func nextDue(kinds: [String]?, logger: Logger) async throws -> Date? {
-        try await database.withConnection { connection in
-            try await connection.query("SELECT stockyard.next_job_due(\(kinds)::text[])", logger: logger).collect()[0].decode(Date?.self)
+            let nextDue = try await due.get().rows.first?.decode(Date?.self) ?? nil
+            return (jobs, nextDue)
         }
     }
 

@@ -37,19 +37,22 @@ public struct MoveRepository: Sendable {
 
     static func decode(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [StockMove] {
         var moves: [StockMove] = []
-        for try await row in rows {
-            let cells = row.makeRandomAccess()
-            moves.append(StockMove(
-                id: try cells[0].decode(Int64.self), reference: try cells[1].decode(String.self),
-                origin: try cells[2].decode(String?.self), productId: try cells[3].decode(Int64.self),
-                productUomQty: try cells[4].decode(Decimal.self), quantity: try cells[5].decode(Decimal.self),
-                locationId: try cells[6].decode(Int64.self), locationDestId: try cells[7].decode(Int64.self),
-                state: MoveState(rawValue: try cells[8].decode(String.self)) ?? .draft, procureMethod: try cells[9].decode(String.self),
-                isInventory: try cells[10].decode(Bool.self), date: try cells[11].decode(Date.self),
-                pickingId: try cells[12].decode(Int64?.self), pickingTypeId: try cells[13].decode(Int64?.self),
-                groupId: try cells[14].decode(Int64?.self), moveOrigIds: try cells[15].decode([Int64].self),
-                moveDestIds: try cells[16].decode([Int64].self)))
-        }
+        for try await row in rows { moves.append(try move(from: row.makeRandomAccess())) }
         return moves
+    }
+
+    /// The move in `columns`, starting at cell `first` of a row.
+    static func move(from cells: PostgresRandomAccessRow, at first: Int = 0) throws -> StockMove {
+        StockMove(
+            id: try cells[first].decode(Int64.self), reference: try cells[first + 1].decode(String.self),
+            origin: try cells[first + 2].decode(String?.self), productId: try cells[first + 3].decode(Int64.self),
+            productUomQty: try cells[first + 4].decode(Decimal.self), quantity: try cells[first + 5].decode(Decimal.self),
+            locationId: try cells[first + 6].decode(Int64.self), locationDestId: try cells[first + 7].decode(Int64.self),
+            state: MoveState(rawValue: try cells[first + 8].decode(String.self)) ?? .draft,
+            procureMethod: try cells[first + 9].decode(String.self),
+            isInventory: try cells[first + 10].decode(Bool.self), date: try cells[first + 11].decode(Date.self),
+            pickingId: try cells[first + 12].decode(Int64?.self), pickingTypeId: try cells[first + 13].decode(Int64?.self),
+            groupId: try cells[first + 14].decode(Int64?.self), moveOrigIds: try cells[first + 15].decode([Int64].self),
+            moveDestIds: try cells[first + 16].decode([Int64].self))
     }
 }

@@ -34,11 +34,13 @@ public struct QuantRepository: Sendable {
                 }
                 guard let current else { throw AppError.conflict("the quant could not be locked; retry the request") }
                 let change = try adjustment.change(from: current)
-                let move = change == 0 ? nil : try await MoveRepository.decode(connection.execute(
-                    InventoryMove(values: [company, product, location, change]), logger: logger))[0]
-                let quant = try await Self.decodeQuants(connection.execute(ApplyChange(values: [company, product, location, change]),
-                                                                           logger: logger))[0]
-                return AdjustmentResult(quant: quant, move: move)
+                guard let row = try await connection.firstRow(ApplyChange(values: [company, product, location, change]), logger: logger) else {
+                    throw AppError.conflict("the quant could not be changed; retry the request")
+                }
+                let cells = row.makeRandomAccess()
+                let move = try cells[Self.quantColumnCount].decode(Int64?.self) == nil ? nil
+                    : try MoveRepository.move(from: cells, at: Self.quantColumnCount)
+                return AdjustmentResult(quant: try Self.quant(from: cells), move: move)
             }
         } catch let error as PSQLError where error.sqlState == "23503" {
             throw AppError.invalid(field: "product_id", detail: "product \(product) does not exist")
@@ -66,13 +68,19 @@ public struct QuantRepository: Sendable {
 
     static let quantColumns = "id, product_id, location_id, quantity, reserved_quantity, in_date"
 
+    static let quantColumnCount = 6
+
     static func decodeQuants(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [Quant] {
         var quants: [Quant] = []
-        for try await row in rows {
-            let (id, product, location, quantity, reserved, inDate) = try row.decode((Int64, Int64, Int64, Decimal, Decimal, Date).self)
-            quants.append(Quant(id: id, productId: product, locationId: location, quantity: quantity, reservedQuantity: reserved, inDate: inDate))
-        }
+        for try await row in rows { quants.append(try quant(from: row.makeRandomAccess())) }
         return quants
+    }
+
+    /// The quant in `quantColumns`, at the start of a row.
+    static func quant(from cells: PostgresRandomAccessRow) throws -> Quant {
+        Quant(id: try cells[0].decode(Int64.self), productId: try cells[1].decode(Int64.self), locationId: try cells[2].decode(Int64.self),
+              quantity: try cells[3].decode(Decimal.self), reservedQuantity: try cells[4].decode(Decimal.self),
+              inDate: try cells[5].decode(Date.self))
     }
 }
 
@@ -104,8 +112,9 @@ extension QuantRepository {
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 
-    /// The done move (and its line) from or to the company's inventory location, for a change of $4.
-    struct InventoryMove: CachedStatement {
+    /// Changes the quant by $4 and, unless $4 is zero, records the done move (and its line) from or to the company's
+    /// inventory location, in one statement: the quant's columns, then the move's (NULL without a move).
+    struct ApplyChange: CachedStatement {
         static let sql = """
             WITH virtual AS (
                 SELECT inventory_location_id AS id FROM stockyard.stock_company_locations WHERE company_id = $1
@@ -115,24 +124,19 @@ extension QuantRepository {
                 SELECT $1, 'Product Quantity Updated', $2, abs($4::numeric), abs($4::numeric),
                        CASE WHEN $4::numeric > 0 THEN virtual.id ELSE $3 END,
                        CASE WHEN $4::numeric > 0 THEN $3 ELSE virtual.id END, 'done', true
-                FROM virtual
+                FROM virtual WHERE $4::numeric <> 0
                 RETURNING *
             ), line AS (
                 INSERT INTO stockyard.stock_move_lines (company_id, move_id, product_id, location_id, location_dest_id,
                                                         quantity, picked, state)
                 SELECT company_id, id, product_id, location_id, location_dest_id, quantity, true, 'done' FROM move
+            ), quant AS (
+                UPDATE stockyard.stock_quants
+                SET quantity = quantity + $4::numeric, in_date = CASE WHEN $4::numeric > 0 THEN now() ELSE in_date END
+                WHERE company_id = $1 AND product_id = $2 AND location_id = $3
+                RETURNING \(QuantRepository.quantColumns)
             )
-            SELECT \(MoveRepository.columns) FROM move m
-            """
-        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
-    }
-
-    struct ApplyChange: CachedStatement {
-        static let sql = """
-            UPDATE stockyard.stock_quants
-            SET quantity = quantity + $4::numeric, in_date = CASE WHEN $4::numeric > 0 THEN now() ELSE in_date END
-            WHERE company_id = $1 AND product_id = $2 AND location_id = $3
-            RETURNING \(QuantRepository.quantColumns)
+            SELECT q.*, \(MoveRepository.columns) FROM quant q LEFT JOIN move m ON true
             """
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }

@@ -64,8 +64,12 @@ extension DriftRepository {
         static let sql = """
             UPDATE stockyard.drift_events SET resolved_at = now(), resolution = $4
             WHERE company_id = $1 AND storefront_location_id = $2 AND variant_id = $3
-              AND resolved_at IS NULL AND class IN ('direction_conflict', 'buffer_reservation', 'storefront_delay')
+              AND resolved_at IS NULL AND class IN \(settledByPublishing)
             """
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
+
+    /// The classes of drift that the storefront holding the published value again puts right (SQL list); the others
+    /// (identity, mapping, access) need someone to act.
+    static let settledByPublishing = "('direction_conflict', 'buffer_reservation', 'storefront_delay')"
 }

@@ -107,12 +107,13 @@ public struct InventoryLevelRepository: Sendable {
         try await connection.firstRow(PushRunning(values: [company, dedupeKey]), logger: logger)?.decode(Bool.self) ?? false
     }
 
-    /// Records the value Stockyard publishes. `sentAt` is when its write left (the storefront holds it from then on,
-    /// so a storefront event triggered later is newer and still counts); nil when nothing had to be written, which
-    /// leaves the last observation as it was.
-    public static func recordPublished(_ quantity: Int, sentAt: Date?, storefrontLocation: Int64, variant: Int64, company: Int64,
-                                       on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.run(RecordPublished(values: [company, storefrontLocation, variant, quantity, sentAt]), logger: logger)
+    /// Records the value Stockyard publishes, and closes the level's open drift that this puts right (with
+    /// `resolution`), in one statement. `sentAt` is when its write left (the storefront holds it from then on, so a
+    /// storefront event triggered later is newer and still counts); nil when nothing had to be written, which leaves
+    /// the last observation as it was.
+    public static func recordPublished(_ quantity: Int, sentAt: Date?, resolution: String, storefrontLocation: Int64, variant: Int64,
+                                       company: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.run(RecordPublished(values: [company, storefrontLocation, variant, quantity, sentAt, resolution]), logger: logger)
     }
 
     /// Records what the storefront holds, as of `at`; an observation older than the one recorded is ignored.
@@ -216,10 +217,15 @@ extension InventoryLevelRepository {
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 
-    /// $4 the quantity published, $5 when its write left (NULL: nothing was written, the observation stays). An
-    /// observation newer than the write (its echo, recorded by the ingest meanwhile) stays too.
+    /// $4 the quantity published, $5 when its write left (NULL: nothing was written, the observation stays), $6 the
+    /// drift's resolution. An observation newer than the write (its echo, recorded by the ingest meanwhile) stays too.
     struct RecordPublished: CachedStatement {
         static let sql = """
+            WITH resolved AS (
+                UPDATE stockyard.drift_events SET resolved_at = now(), resolution = $6
+                WHERE company_id = $1 AND storefront_location_id = $2 AND variant_id = $3
+                  AND resolved_at IS NULL AND class IN \(DriftRepository.settledByPublishing)
+            )
             INSERT INTO stockyard.inventory_levels AS l (company_id, storefront_location_id, variant_id, last_published,
                                                          last_published_at, last_seen, last_seen_at, last_seen_source)
             VALUES ($1, $2, $3, $4::int, now(), $4::int, coalesce($5::timestamptz, now()), 'push')

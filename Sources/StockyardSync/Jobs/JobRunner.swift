@@ -152,10 +152,10 @@ public final class JobRunner: Service, Sendable {
                     }
                     guard !state.withLock({ $0.stopping }) else { break }
                     let limit = max(free, settings.batchSize)
-                    let claimed: [ClaimedJob]
+                    let claimed: [ClaimedJob], nextDue: Date?
                     do {
-                        claimed = try await jobs.claim(worker: settings.worker, limit: limit, lease: settings.lease,
-                                                       kinds: settings.kinds, logger: logger)
+                        (claimed, nextDue) = try await jobs.claim(worker: settings.worker, limit: limit, lease: settings.lease,
+                                                                  kinds: settings.kinds, logger: logger)
                     } catch {
                         logger.warning("claiming jobs failed; retrying at the next wake", metadata: ["error": "\(String(reflecting: error))"])
                         break
@@ -169,11 +169,11 @@ public final class JobRunner: Service, Sendable {
                             await self.execute(job)
                         }
                     }
-                    // A short claim took all that is due now (the jobs start first, then this lookup): a new job's
-                    // NOTIFY, a finished job whose key's next is due, and the delayed-job timer wake the loop again.
+                    // A short claim took all that is due now: a new job's NOTIFY, a finished job whose key's next is
+                    // due, and the timer for the next delayed job wake the loop again.
                     if claimed.count < limit {
                         state.withLock { $0.slotsWereFull = false }
-                        await wakeForNextDelayedJob()
+                        if let nextDue { wakeAt(nextDue) }
                         break
                     }
                 }
@@ -195,8 +195,7 @@ public final class JobRunner: Service, Sendable {
 
     /// Nothing more is due now: wake when the next delayed job is (a debounced push, a retry), rather than at the next
     /// poll. One timer at a time, for the earliest time asked.
-    private func wakeForNextDelayedJob() async {
-        guard let due = try? await jobs.nextDue(kinds: settings.kinds, logger: logger) else { return }
+    private func wakeAt(_ due: Date) {
         let wait = due.timeIntervalSinceNow
         guard wait < settings.pollInterval.inSeconds else { return }   // the poll comes first
         let set = state.withLock { state in

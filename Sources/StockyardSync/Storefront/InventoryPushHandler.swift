@@ -106,11 +106,9 @@ public struct InventoryPushHandler: JobHandler {
                 }
             }
             try await context.finish { connection in
-                try await InventoryLevelRepository.recordPublished(quantity, sentAt: sentAt, storefrontLocation: level.storefrontLocationId,
-                                                                   variant: level.variantId, company: company, on: connection, logger: logger)
-                try await DriftRepository.resolve(storefrontLocation: level.storefrontLocationId, variant: level.variantId,
-                                                  resolution: "the storefront holds \(quantity) again", company: company,
-                                                  on: connection, logger: logger)
+                try await InventoryLevelRepository.recordPublished(quantity, sentAt: sentAt, resolution: "the storefront holds \(quantity) again",
+                                                                   storefrontLocation: level.storefrontLocationId, variant: level.variantId,
+                                                                   company: company, on: connection, logger: logger)
             }
             return
         }
