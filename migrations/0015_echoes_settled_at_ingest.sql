@@ -1,18 +1,21 @@
 -- Our own writes coming back (decisions D22). Every level Stockyard publishes returns as an `inventory_levels/update`
 -- webhook, so half of the storefront traffic is echoes, and a `webhook.process` job for each (a claim, a
 -- company-scoped transaction of seven statements, an ack) only found that the storefront holds what was published.
--- The ingest now settles those in the statement that stores them: the event names a level that is enabled and
--- linked, it is newer than the level's last observation, and the storefront reports either the value last
--- published (the job's own shortcut) or the value a push of that level is writing right now. The level records the
--- observation, the event is stored processed ("in step"), and no job is made. Everything else (another value, an
--- unknown or excluded subject, a payload that is not whole numbers, an older event, other topics) gets its job as
--- before. When one batch holds several events of a level, only the newest may settle here; the others go to jobs,
--- which drop them as older.
+-- The ingest now settles those in the statement that stores them, when the event is new (not a replay), names a
+-- level that is enabled and linked, is newer than the level's last observation, and reports
+--   * the value last published, while nothing else has been seen since (the job's own shortcut), or
+--   * the value a push of that level is writing right now, where the warehouse drives the level (live, and
+--     `warehouse_to_shop` for the location): whoever wrote it, the storefront then holds what we are writing.
+-- The level records the observation, the event is marked processed ("in step (N)"), and no job is made. Everything
+-- else (another value, an unknown or excluded subject, a payload that is not whole numbers, an older event, other
+-- topics) gets its job as before. When one batch holds
+-- several events of a level, only the newest may settle here; the others go to jobs, which drop them as older.
 
--- The value a running push is writing (recorded with the push's read, before its storefront call, and cleared when it
--- records what it published). An echo usually arrives before the push has recorded its result; this is how the
--- ingest still knows it. It counts only while that push runs: a push that failed leaves it behind, ignored.
-ALTER TABLE stockyard.inventory_levels ADD COLUMN publishing integer;
+-- The value a running push is writing and that push's job (recorded with the push's read, before its storefront
+-- call, only where the warehouse drives the level; cleared when it records what it published). An echo usually
+-- arrives before the push has recorded its result: this is how the ingest still knows it. It counts only while that
+-- job runs; a push that ended otherwise leaves it behind, ignored.
+ALTER TABLE stockyard.inventory_levels ADD COLUMN in_flight integer, ADD COLUMN in_flight_job bigint;
 
 -- A JSON number that is a whole number of at most 18 digits, else NULL (never an error: one odd payload must not
 -- fail the batch it arrived in).
@@ -21,67 +24,82 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN jsonb_typeof(p_value) = 'number' AND p_value #>> '{}' ~ '^-?[0-9]{1,18}$' THEN (p_value #>> '{}')::bigint END
 $$;
 
--- One statement: the level is updated before its event is stored, so the event goes in already processed (no second
--- write of it). Only deliveries that say when they were triggered (X-Shopify-Triggered-At; Shopify always sends it)
--- can settle here, so a replay never acts twice: it carries its original's time, and the level's observation is
--- at least that recent once the original was stored (settled here, or by its job). Its event is then a duplicate.
+-- The events are stored first, so a replay (a key stored before, or earlier in the batch) never reaches the levels;
+-- the echoes among the new ones then update their levels, and are marked processed by a second statement. The
+-- levels are locked in key order, so two servers' batches cannot deadlock on each other. A level another
+-- transaction holds is waited for: those transactions are short (a push reading its level or recording its result,
+-- a webhook job), and the usual holder is the very push whose echo this is, about to record what it wrote.
 CREATE OR REPLACE FUNCTION stockyard.ingest_webhooks(p_companies bigint[], p_shops bigint[], p_keys text[], p_webhook_ids text[],
                                                      p_topics text[], p_versions text[], p_triggered text[], p_bodies text[])
 RETURNS TABLE (shop_id bigint, event_key text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = stockyard, pg_temp AS $$
 #variable_conflict use_column
+DECLARE
+    stored_shops bigint[];
+    stored_keys text[];
+    echo_companies bigint[];
+    echo_ids bigint[];
+    echo_values integer[];
 BEGIN
     -- Arrays of optionals do not bind from the server: '' stands for NULL.
-    RETURN QUERY
-    WITH delivery AS (
-        SELECT d.company, d.shop, d.key, nullif(d.webhook, '') AS webhook, d.topic, nullif(d.version, '') AS version,
-               nullif(d.triggered, '')::timestamptz AS triggered, d.body::jsonb AS body, d.n
+    WITH event AS (
+        INSERT INTO stockyard.webhook_events (company_id, shop_id, event_key, webhook_id, topic, api_version, triggered_at, payload)
+        SELECT d.company, d.shop, d.key, nullif(d.webhook, ''), d.topic, nullif(d.version, ''),
+               nullif(d.triggered, '')::timestamptz, d.body::jsonb
         FROM unnest(p_companies, p_shops, p_keys, p_webhook_ids, p_topics, p_versions, p_triggered, p_bodies)
              WITH ORDINALITY AS d(company, shop, key, webhook, topic, version, triggered, body, n)
+        ORDER BY d.n
+        ON CONFLICT (company_id, shop_id, event_key) DO NOTHING
+        RETURNING company_id, id, shop_id, event_key, topic, coalesce(triggered_at, received_at) AS at,
+                  stockyard.json_whole(payload -> 'inventory_item_id') AS item, stockyard.json_whole(payload -> 'location_id') AS location,
+                  stockyard.json_whole(payload -> 'available') AS available
     ), level AS (
-        -- The level each level update names, as the job's levelKey finds it; the newest delivery per level.
-        SELECT DISTINCT ON (d.company, sl.id, v.id)
-               d.company, d.shop, d.key, sl.id AS storefront_location_id, v.id AS variant_id, v.product_id,
-               d.available::integer AS available, d.at
-        FROM (SELECT delivery.*, delivery.triggered AS at,
-                     stockyard.json_whole(delivery.body -> 'inventory_item_id') AS item,
-                     stockyard.json_whole(delivery.body -> 'location_id') AS location,
-                     stockyard.json_whole(delivery.body -> 'available') AS available
-              FROM delivery WHERE delivery.topic = 'inventory_levels/update' AND delivery.triggered IS NOT NULL) d
+        -- The level each level update names, as the job's levelKey finds it; the newest event per level.
+        SELECT DISTINCT ON (e.company_id, sl.id, v.id)
+               e.company_id, e.id, sl.id AS storefront_location_id, v.id AS variant_id, e.available::integer AS available, e.at,
+               s.cutover_state = 'live' AND coalesce(sl.direction, s.inventory_direction) = 'warehouse_to_shop' AS warehouse_drives
+        FROM event e
+        JOIN stockyard.shops s ON s.company_id = e.company_id AND s.id = e.shop_id
         JOIN stockyard.storefront_locations sl
-            ON sl.company_id = d.company AND sl.shop_id = d.shop AND sl.external_id = d.location AND sl.sync = 'enabled'
+            ON sl.company_id = e.company_id AND sl.shop_id = e.shop_id AND sl.external_id = e.location AND sl.sync = 'enabled'
         JOIN stockyard.storefront_variants v
-            ON v.company_id = d.company AND v.shop_id = d.shop AND v.inventory_item_id = d.item AND v.product_id IS NOT NULL
-        WHERE d.available BETWEEN -2147483648 AND 2147483647
-        ORDER BY d.company, sl.id, v.id, d.at DESC, d.n DESC
+            ON v.company_id = e.company_id AND v.shop_id = e.shop_id AND v.inventory_item_id = e.item AND v.product_id IS NOT NULL
+        WHERE e.topic = 'inventory_levels/update' AND e.available BETWEEN -2147483648 AND 2147483647
+        ORDER BY e.company_id, sl.id, v.id, e.at DESC, e.id DESC
+    ), locked AS (
+        SELECT l.company_id, l.storefront_location_id, l.variant_id
+        FROM stockyard.inventory_levels l
+        JOIN level ON l.company_id = level.company_id AND l.storefront_location_id = level.storefront_location_id
+                  AND l.variant_id = level.variant_id
+        ORDER BY l.company_id, l.storefront_location_id, l.variant_id
+        FOR UPDATE OF l
     ), echo AS (
         UPDATE stockyard.inventory_levels l
         SET last_seen = level.available, last_seen_at = level.at, last_seen_source = 'webhook'
-        FROM level
-        WHERE l.company_id = level.company AND l.storefront_location_id = level.storefront_location_id
+        FROM level JOIN locked USING (company_id, storefront_location_id, variant_id)
+        WHERE l.company_id = level.company_id AND l.storefront_location_id = level.storefront_location_id
           AND l.variant_id = level.variant_id
           AND (l.last_seen_at IS NULL OR l.last_seen_at < level.at)
-          AND (l.last_published = level.available
-               OR l.publishing = level.available
+          AND (l.last_published = level.available AND l.last_seen = l.last_published
+               OR level.warehouse_drives AND l.in_flight = level.available
                   AND EXISTS (SELECT FROM stockyard.sync_jobs r
-                              WHERE r.company_id = level.company AND r.kind = 'inventory.push' AND r.state = 'running'
-                                AND r.dedupe_key = level.storefront_location_id || ':' || level.product_id))
-        RETURNING level.company, level.shop, level.key, level.available
-    ), event AS (
-        INSERT INTO stockyard.webhook_events AS w (company_id, shop_id, event_key, webhook_id, topic, api_version, triggered_at,
-                                                   payload, processed_at, outcome)
-        SELECT d.company, d.shop, d.key, d.webhook, d.topic, d.version, d.triggered, d.body,
-               CASE WHEN echo.key IS NOT NULL THEN now() END, 'in step (' || echo.available || ')'
-        FROM delivery d
-        LEFT JOIN echo ON echo.company = d.company AND echo.shop = d.shop AND echo.key = d.key
-        ORDER BY d.n
-        ON CONFLICT (company_id, shop_id, event_key) DO NOTHING
-        RETURNING w.company_id, w.id, w.shop_id, w.event_key, w.processed_at
+                              WHERE r.company_id = l.company_id AND r.id = l.in_flight_job AND r.state = 'running'))
+        RETURNING level.company_id, level.id, level.available
     ), job AS (
         INSERT INTO stockyard.sync_jobs (company_id, kind, payload)
         SELECT event.company_id, 'webhook.process', jsonb_build_object('event_id', event.id) FROM event
-        WHERE event.processed_at IS NULL
+        WHERE NOT EXISTS (SELECT FROM echo WHERE echo.company_id = event.company_id AND echo.id = event.id)
     )
-    SELECT event.shop_id, event.event_key FROM event;
+    SELECT (SELECT array_agg(event.shop_id) FROM event), (SELECT array_agg(event.event_key) FROM event),
+           array_agg(echo.company_id), array_agg(echo.id), array_agg(echo.available)
+    INTO stored_shops, stored_keys, echo_companies, echo_ids, echo_values
+    FROM echo;
+
+    IF echo_ids IS NOT NULL THEN
+        UPDATE stockyard.webhook_events w SET processed_at = now(), outcome = 'in step (' || x.available || ')'
+        FROM unnest(echo_companies, echo_ids, echo_values) AS x(company_id, id, available)
+        WHERE w.company_id = x.company_id AND w.id = x.id;
+    END IF;
+    RETURN QUERY SELECT s.shop_id, s.event_key FROM unnest(stored_shops, stored_keys) AS s(shop_id, event_key);
 END
 $$;

@@ -55,7 +55,8 @@ import Testing
         let published = Date(timeIntervalSince1970: 1_000)
         let later = published.addingTimeInterval(5), earlier = published.addingTimeInterval(-5)
         func decide(_ direction: InventoryDirection, _ reported: Int, at: Date, allows: Bool = true) -> InventoryDirection.Decision {
-            direction.decide(reported: reported, reportedAt: at, lastPublished: 8, lastPublishedAt: published, locationAllowsShopWrites: allows)
+            direction.decide(reported: reported, reportedAt: at, lastPublished: 8, lastPublishedAt: published, lastSeen: 8,
+                             locationAllowsShopWrites: allows)
         }
         #expect(decide(.warehouseToShop, 8, at: later) == .ownEcho)
         #expect(decide(.warehouseToShop, 5, at: later) == .correctStorefront)
@@ -63,6 +64,13 @@ import Testing
         #expect(decide(.bidirectional, 5, at: later) == .adjustWarehouse)
         #expect(decide(.bidirectional, 5, at: earlier) == .correctStorefront, "older than what we published")
         #expect(decide(.bidirectional, 5, at: later, allows: false) == .correctStorefront, "the location does not allow it")
+        // Back to the value last published after another was seen: a second change, not our write coming back.
+        #expect(InventoryDirection.bidirectional.decide(reported: 8, reportedAt: later, lastPublished: 8, lastPublishedAt: published,
+                                                        lastSeen: 6, locationAllowsShopWrites: true) == .adjustWarehouse)
+        #expect(InventoryDirection.warehouseToShop.decide(reported: 8, reportedAt: later, lastPublished: 8, lastPublishedAt: published,
+                                                          lastSeen: 6, locationAllowsShopWrites: false) == .correctStorefront)
+        #expect(InventoryDirection.isOwnEcho(reported: 8, lastPublished: 8, lastSeen: 8))
+        #expect(!InventoryDirection.isOwnEcho(reported: 8, lastPublished: nil, lastSeen: 8))
     }
 }
 

@@ -20,9 +20,10 @@ public enum InventoryDirection: String, Sendable, Codable, CaseIterable {
     /// The rule for a level the storefront reports at `reportedAt`. The warehouse wins unless the direction lets the
     /// storefront write (`shop_to_warehouse`, or `bidirectional` when the change is newer than the last value
     /// Stockyard published and the location allows storefront writes).
-    public func decide(reported: Int, reportedAt: Date, lastPublished: Int?, lastPublishedAt: Date?,
+    /// `lastSeen` is the storefront's value as last observed before this report.
+    public func decide(reported: Int, reportedAt: Date, lastPublished: Int?, lastPublishedAt: Date?, lastSeen: Int?,
                        locationAllowsShopWrites: Bool) -> Decision {
-        if let lastPublished, reported == lastPublished { return .ownEcho }
+        if Self.isOwnEcho(reported: reported, lastPublished: lastPublished, lastSeen: lastSeen) { return .ownEcho }
         switch self {
         case .warehouseToShop:
             return .correctStorefront
@@ -32,5 +33,12 @@ public enum InventoryDirection: String, Sendable, Codable, CaseIterable {
             let newer = lastPublishedAt.map { reportedAt > $0 } ?? true
             return newer && locationAllowsShopWrites ? .adjustWarehouse : .correctStorefront
         }
+    }
+
+    /// Whether a reported level is Stockyard's own last write coming back: the value last published, with nothing
+    /// else seen since. A storefront that went elsewhere and came back to that value changed twice, and where the
+    /// storefront may write, that second change counts too. (The ingest applies the same rule in SQL: migration 0015.)
+    public static func isOwnEcho(reported: Int, lastPublished: Int?, lastSeen: Int?) -> Bool {
+        lastPublished == reported && lastSeen == lastPublished
     }
 }

@@ -35,20 +35,22 @@ public struct JobRunnerRepository: Sendable {
                 _ = try? await due.get()   // the connection goes back to the pool idle
                 throw error
             }
-            let nextDue = try await due.get().rows.first?.decode(Date?.self) ?? nil
+            // The jobs are claimed whatever happens to the lookup: without it the poll stands in for the timer.
+            let nextDue = try? await due.get().rows.first?.decode(Date?.self) ?? nil
             return (jobs, nextDue)
         }
     }
 
     /// Marks the job done inside the handler's transaction (`connection`, in the job's company). Throws
-    /// `LeaseLost` when the job is no longer this worker's, so the handler's effects roll back with it. Returns whether
-    /// a job of the same key is due now: it waited for this one, and only this runner knows that it can go.
+    /// `LeaseLost` when the job is no longer this worker's, so the handler's effects roll back with it. Returns when
+    /// the next job of the same key is due, if one waits: it waited for this one, and this runner is the one that
+    /// knows when it can go.
     @discardableResult
-    public func complete(_ job: ClaimedJob, worker: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+    public func complete(_ job: ClaimedJob, worker: String, on connection: PostgresConnection, logger: Logger) async throws -> Date? {
         guard let row = try await connection.firstRow(Complete(values: [job.companyID, job.id, worker]), logger: logger) else {
             throw LeaseLost(jobID: job.id)
         }
-        return try row.decode(Bool.self)
+        return try row.decode(Date?.self)
     }
 
     /// Marks done the jobs `worker` ran whose handlers wrote nothing of their own (batched acks); returns the ids
@@ -144,15 +146,17 @@ public struct LeaseLost: Error, Sendable {
 
 extension JobRunnerRepository {
     /// The ack of a job that wrote in its own transaction (cached plan).
+    /// Returns the earliest run time of a waiting job of the same key (pending, or failed and due for a retry).
     struct Complete: CachedStatement {
         static let sql = """
             UPDATE stockyard.sync_jobs j
             SET state = 'done', finished_at = now(), locked_until = NULL, locked_by = NULL, last_error = NULL, last_error_type = NULL
             WHERE company_id = $1 AND id = $2 AND state = 'running' AND locked_by = $3
-            RETURNING j.dedupe_key IS NOT NULL AND EXISTS (
-                SELECT FROM stockyard.sync_jobs p
-                WHERE p.company_id = j.company_id AND p.kind = j.kind AND p.dedupe_key = j.dedupe_key AND p.state = 'pending'
-                  AND p.run_at <= now())
+            RETURNING CASE WHEN j.dedupe_key IS NOT NULL THEN least(
+                (SELECT min(p.run_at) FROM stockyard.sync_jobs p
+                 WHERE p.company_id = j.company_id AND p.kind = j.kind AND p.dedupe_key = j.dedupe_key AND p.state = 'pending'),
+                (SELECT min(f.run_at) FROM stockyard.sync_jobs f
+                 WHERE f.company_id = j.company_id AND f.state = 'failed' AND f.kind = j.kind AND f.dedupe_key = j.dedupe_key)) END
             """
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }

@@ -40,6 +40,8 @@ public struct QuantRepository: Sendable {
                 let cells = row.makeRandomAccess()
                 let move = try cells[Self.quantColumnCount].decode(Int64?.self) == nil ? nil
                     : try MoveRepository.move(from: cells, at: Self.quantColumnCount)
+                // Every change is a move from or to the inventory location; never a change without its history.
+                guard change == 0 || move != nil else { throw MissingInventoryLocation(company: company) }
                 return AdjustmentResult(quant: try Self.quant(from: cells), move: move)
             }
         } catch let error as PSQLError where error.sqlState == "23503" {
@@ -140,4 +142,11 @@ extension QuantRepository {
             """
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
+}
+
+/// A company without its inventory location (created with the company): an adjustment cannot record its move, so it
+/// is refused and nothing changes.
+struct MissingInventoryLocation: Error, CustomStringConvertible {
+    let company: Int64
+    var description: String { "company \(company) has no inventory location; the adjustment was rolled back" }
 }

@@ -27,7 +27,19 @@ public struct InventoryLevel: Sendable, Codable, Equatable {
 /// of our own write without computing availability.
 public struct LockedLevel: Sendable, Equatable {
     public let lastPublished: Int?
+    public let lastSeen: Int?
     public let lastSeenAt: Date?
+
+    public init(lastPublished: Int?, lastSeen: Int?, lastSeenAt: Date?) {
+        self.lastPublished = lastPublished
+        self.lastSeen = lastSeen
+        self.lastSeenAt = lastSeenAt
+    }
+
+    /// Whether a report of `reported` is our own last write coming back (`InventoryDirection.isOwnEcho`).
+    public func isEcho(of reported: Int) -> Bool {
+        InventoryDirection.isOwnEcho(reported: reported, lastPublished: lastPublished, lastSeen: lastSeen)
+    }
 }
 
 /// What an `inventory.push` works from: the level, and how the location takes storefront changes.

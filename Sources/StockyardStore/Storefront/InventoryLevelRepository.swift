@@ -29,13 +29,13 @@ public struct InventoryLevelRepository: Sendable {
     }
 
     /// What a push reads before it calls the storefront, in one statement: the pair's level (as `pushTarget`), its
-    /// shop's connection (nil while the shop has no base URL or token), and the value it computes recorded as the write
-    /// in flight (`publishing`, migration 0015), so that the ingest knows the storefront's echo of it before the push
-    /// has recorded its result. That record may be lost in a crash (an echo then takes the job's way), so this
-    /// transaction's commit does not wait for the disk.
-    public static func beginPush(storefrontLocation: Int64, product: Int64, company: Int64, on connection: PostgresConnection,
+    /// shop's connection (nil while the shop has no base URL or token), and, where the warehouse drives the level, the
+    /// value it computes recorded as in flight for `job` (migration 0015), so that the ingest knows the storefront's
+    /// echo of it before the push has recorded its result. That record may be lost in a crash (an echo then takes
+    /// the job's way), so this transaction's commit does not wait for the disk.
+    public static func beginPush(storefrontLocation: Int64, product: Int64, job: Int64, company: Int64, on connection: PostgresConnection,
                                  logger: Logger) async throws -> (PushTarget, ShopConnection?)? {
-        guard let row = try await connection.firstRow(BeginPush(values: [storefrontLocation, product]), logger: logger) else { return nil }
+        guard let row = try await connection.firstRow(BeginPush(values: [storefrontLocation, product, job]), logger: logger) else { return nil }
         let target = try pushTarget(from: row), c = row.makeRandomAccess(), first = BeginPush.connectionColumns
         guard let url = try c[first].decode(String?.self), let version = try c[first + 1].decode(String?.self),
               let token = try c[first + 2].decode(Data?.self) else { return (target, nil) }
@@ -88,17 +88,17 @@ public struct InventoryLevelRepository: Sendable {
 
     /// Locks a level's row (creating it if needed) until the transaction ends, so that two writers of what the
     /// storefront holds (a webhook, a push that met a storefront change) take turns; read the level after this. Returns
-    /// the row's last published value and last observation, as locked.
+    /// the row's last published value and last observation (value and time), as locked.
     @discardableResult
     public static func lock(storefrontLocation: Int64, variant: Int64, company: Int64, on connection: PostgresConnection,
                             logger: Logger) async throws -> LockedLevel {
         func locked() async throws -> LockedLevel? {
             try await connection.firstRow(LockLevel(values: [company, storefrontLocation, variant]), logger: logger)
-                .map { try $0.decode((Int?, Date?).self) }.map { LockedLevel(lastPublished: $0.0, lastSeenAt: $0.1) }
+                .map { try $0.decode((Int?, Int?, Date?).self) }.map { LockedLevel(lastPublished: $0.0, lastSeen: $0.1, lastSeenAt: $0.2) }
         }
         if let level = try await locked() { return level }
         try await connection.run(EnsureLevel(values: [company, storefrontLocation, variant]), logger: logger)
-        return try await locked() ?? LockedLevel(lastPublished: nil, lastSeenAt: nil)
+        return try await locked() ?? LockedLevel(lastPublished: nil, lastSeen: nil, lastSeenAt: nil)
     }
 
     /// Whether an `inventory.push` for the pair is running now (its echo may be on its way).
@@ -160,14 +160,16 @@ extension InventoryLevelRepository {
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 
-    /// Columns 0–18 the level, then the shop's connection; set_config runs for the row found, so with nothing to
-    /// publish nothing was written either.
+    /// Columns 0–18 the level, then the shop's connection. $3 the push's job. A level published for the first time
+    /// gets its row here, so that its first echo is known too.
     struct BeginPush: CachedStatement {
         static let sql = """
             WITH a AS (SELECT * FROM stockyard.availability_of_pair($1, $2)), intent AS (
-                UPDATE stockyard.inventory_levels l SET publishing = a.computed FROM a
-                WHERE l.company_id = a.company_id AND l.storefront_location_id = a.storefront_location_id AND l.variant_id = a.variant_id
-                  AND l.publishing IS DISTINCT FROM a.computed
+                INSERT INTO stockyard.inventory_levels (company_id, storefront_location_id, variant_id, in_flight, in_flight_job)
+                SELECT a.company_id, a.storefront_location_id, a.variant_id, a.computed, $3 FROM a
+                WHERE a.publishing AND a.direction = 'warehouse_to_shop'
+                ON CONFLICT (company_id, storefront_location_id, variant_id)
+                DO UPDATE SET in_flight = EXCLUDED.in_flight, in_flight_job = EXCLUDED.in_flight_job
             )
             SELECT \(InventoryLevelRepository.columns), s.api_base_url, s.api_version, s.access_token_sealed,
                    set_config('synchronous_commit', 'off', true)
@@ -202,7 +204,7 @@ extension InventoryLevelRepository {
 
     struct LockLevel: CachedStatement {
         static let sql = """
-            SELECT last_published, last_seen_at FROM stockyard.inventory_levels
+            SELECT last_published, last_seen, last_seen_at FROM stockyard.inventory_levels
             WHERE company_id = $1 AND storefront_location_id = $2 AND variant_id = $3
             FOR UPDATE
             """
@@ -218,7 +220,8 @@ extension InventoryLevelRepository {
     }
 
     /// $4 the quantity published, $5 when its write left (NULL: nothing was written, the observation stays), $6 the
-    /// drift's resolution. An observation newer than the write (its echo, recorded by the ingest meanwhile) stays too.
+    /// drift's resolution. The write is the newest thing known of the level (an echo of it recorded by the ingest
+    /// meanwhile says the same), so it replaces the observation: by our clock, not the storefront's.
     struct RecordPublished: CachedStatement {
         static let sql = """
             WITH resolved AS (
@@ -230,12 +233,11 @@ extension InventoryLevelRepository {
                                                          last_published_at, last_seen, last_seen_at, last_seen_source)
             VALUES ($1, $2, $3, $4::int, now(), $4::int, coalesce($5::timestamptz, now()), 'push')
             ON CONFLICT (company_id, storefront_location_id, variant_id) DO UPDATE
-            SET last_published = EXCLUDED.last_published, last_published_at = EXCLUDED.last_published_at, publishing = NULL,
-                last_seen = CASE WHEN $5::timestamptz IS NULL OR l.last_seen_at > $5::timestamptz THEN l.last_seen ELSE EXCLUDED.last_seen END,
-                last_seen_at = CASE WHEN $5::timestamptz IS NULL OR l.last_seen_at > $5::timestamptz THEN l.last_seen_at
-                                    ELSE EXCLUDED.last_seen_at END,
-                last_seen_source = CASE WHEN $5::timestamptz IS NULL OR l.last_seen_at > $5::timestamptz THEN l.last_seen_source
-                                        ELSE 'push' END
+            SET last_published = EXCLUDED.last_published, last_published_at = EXCLUDED.last_published_at,
+                in_flight = NULL, in_flight_job = NULL,
+                last_seen = CASE WHEN $5::timestamptz IS NULL THEN l.last_seen ELSE EXCLUDED.last_seen END,
+                last_seen_at = CASE WHEN $5::timestamptz IS NULL THEN l.last_seen_at ELSE EXCLUDED.last_seen_at END,
+                last_seen_source = CASE WHEN $5::timestamptz IS NULL THEN l.last_seen_source ELSE 'push' END
             """
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 import StockyardCore
@@ -26,8 +27,8 @@ public final class JobContext: Sendable {
     public let database: Database
     let runner: JobRunnerRepository
     let worker: String
-    /// nil until `finish` commits; then whether a job of the same key became due (the claim loop should look now).
-    private let finished = Mutex<Bool?>(nil)
+    /// Whether `finish` committed, and when the next job of the same key is due, if one waits.
+    private let finished = Mutex<(done: Bool, nextOfKey: Date?)>((false, nil))
 
     init(job: ClaimedJob, database: Database, runner: JobRunnerRepository, worker: String, logger: Logger) {
         self.job = job
@@ -46,18 +47,18 @@ public final class JobContext: Sendable {
     /// `body`'s writes and the job's `done` in one transaction: both commit or neither does (a job whose lease
     /// was lost meanwhile rolls back and leaves the job to the runner that holds it now).
     public func finish<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let (result, nextOfKeyDue) = try await database.withCompany(job.companyID, logger: logger) { connection in
+        let (result, nextOfKey) = try await database.withCompany(job.companyID, logger: logger) { connection in
             let result = try await body(connection)
             return (result, try await runner.complete(job, worker: worker, on: connection, logger: logger))
         }
-        finished.withLock { $0 = nextOfKeyDue }
+        finished.withLock { $0 = (true, nextOfKey) }
         return result
     }
 
-    var isFinished: Bool { finished.withLock { $0 != nil } }
+    var isFinished: Bool { finished.withLock { $0.done } }
 
-    /// Whether the job, finished, left a job of its key due now.
-    var leftNextOfKeyDue: Bool { finished.withLock { $0 ?? false } }
+    /// When the next job of this job's key is due, if one waits (known once `finish` committed).
+    var nextOfKey: Date? { finished.withLock { $0.nextOfKey } }
 }
 
 /// Kind → handler. A job whose kind has no handler goes dead with an error that names the kind.

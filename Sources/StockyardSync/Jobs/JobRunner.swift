@@ -169,8 +169,10 @@ public final class JobRunner: Service, Sendable {
                             await self.execute(job)
                         }
                     }
-                    // A short claim took all that is due now: a new job's NOTIFY, a finished job whose key's next is
-                    // due, and the timer for the next delayed job wake the loop again.
+                    // A short claim took what it could: the rest is delayed, waits for its key, or is held by another
+                    // runner's claim. A new job's NOTIFY, the timer for the next delayed job, and a finished job whose
+                    // key has a job waiting wake the loop again (a job enqueued for a key while that key's job commits
+                    // its finish can miss both and wait for the poll).
                     if claimed.count < limit {
                         state.withLock { $0.slotsWereFull = false }
                         if let nextDue { wakeAt(nextDue) }
@@ -226,13 +228,15 @@ public final class JobRunner: Service, Sendable {
             try await handler.run(job, context: context)
             if context.isFinished {
                 metrics?.succeeded(job.kind)
-                // Its slot matters only when due jobs wait for one; otherwise claiming now would find nothing (every
-                // claim after a finished job was most of the runner's own database load at a steady rate).
-                let look = state.withLock { state in
+                // Its slot matters only when due jobs wait for one, and the next job of its key waited for it;
+                // otherwise claiming now would find nothing (a claim after every finished job was most of the
+                // runner's own database load at a steady rate).
+                let slotsWereFull = state.withLock { state in
                     state.inFlight.remove(job.key)
-                    return state.slotsWereFull || context.leftNextOfKeyDue
+                    return state.slotsWereFull
                 }
-                if look { wake.yield() }
+                if slotsWereFull { wake.yield() }
+                if let next = context.nextOfKey { wakeAt(next) }
                 return
             } else {
                 // Nothing of the handler's own to commit with it: acknowledged in the next batch.

@@ -32,8 +32,8 @@ public struct InventoryPushHandler: JobHandler {
         // An opening-stock stage publishes before the shop goes live (cutover), to locations the warehouse drives.
         let openingStock = job.payload["opening_stock"] == .bool(true)
         let loaded = try await context.transaction { connection in
-            try await InventoryLevelRepository.beginPush(storefrontLocation: Int64(location), product: Int64(product), company: company,
-                                                         on: connection, logger: logger)
+            try await InventoryLevelRepository.beginPush(storefrontLocation: Int64(location), product: Int64(product), job: job.id,
+                                                         company: company, on: connection, logger: logger)
         }
         // Not enabled, not linked, not live, storefront-driven, or not connected: nothing to publish.
         guard let (target, connection) = loaded, target.isPublishing || openingStock && target.direction != .shopToWarehouse,
@@ -80,7 +80,7 @@ public struct InventoryPushHandler: JobHandler {
                 case .stale:
                     guard let actual = try await storefrontLevel(target, credentials: credentials, context: context) else { return }
                     let decision = target.direction.decide(reported: actual, reportedAt: Date(), lastPublished: level.lastPublished,
-                                                           lastPublishedAt: level.lastPublishedAt,
+                                                           lastPublishedAt: level.lastPublishedAt, lastSeen: level.lastSeen,
                                                            locationAllowsShopWrites: target.direction == .bidirectional)
                     if decision == .adjustWarehouse && StorefrontInventoryChanges.canAdjust(target) {
                         let readAt = Date()

@@ -53,8 +53,8 @@ public struct WebhookEventHandler: JobHandler {
             // failed attempt, however long the push takes).
             throw JobFailure.deferred("a push to this level is in flight", wait: .milliseconds(100))
         }
-        if let published = locked.lastPublished, reported == published {
-            // Our own write coming back (the usual case): in step, with nothing to compute.
+        if locked.isEcho(of: reported) {
+            // Our own write coming back: in step, with nothing to compute.
             try await InventoryLevelRepository.recordSeen(reported, at: at, source: .webhook, storefrontLocation: key.storefrontLocation,
                                                           variant: key.variant, company: company, on: connection, logger: logger)
             return "in step (\(reported))"
@@ -66,7 +66,7 @@ public struct WebhookEventHandler: JobHandler {
         }
         let level = target.level
         let decision = target.direction.decide(reported: reported, reportedAt: at, lastPublished: level.lastPublished,
-                                               lastPublishedAt: level.lastPublishedAt,
+                                               lastPublishedAt: level.lastPublishedAt, lastSeen: level.lastSeen,
                                                locationAllowsShopWrites: target.direction == .bidirectional)
         if decision == .adjustWarehouse && StorefrontInventoryChanges.canAdjust(target) {
             let delta = try await StorefrontInventoryChanges.adjustWarehouse(target, to: reported, at: at, source: .webhook, company: company,
