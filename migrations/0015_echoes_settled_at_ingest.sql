@@ -25,8 +25,8 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- The events are stored first, so a replay (a key stored before, or earlier in the batch) never reaches the levels;
--- the echoes among the new ones then update their levels, and are marked processed by a second statement. The
--- levels are locked in key order, so two servers' batches cannot deadlock on each other. A level another
+-- the echoes among the new ones then update their levels, and are marked processed by a second statement. Only the
+-- levels of echoes are locked, in key order, so two servers' batches cannot deadlock on each other. A level another
 -- transaction holds is waited for: those transactions are short (a push reading its level or recording its result,
 -- a webhook job), and the usual holder is the very push whose echo this is, about to record what it wrote.
 CREATE OR REPLACE FUNCTION stockyard.ingest_webhooks(p_companies bigint[], p_shops bigint[], p_keys text[], p_webhook_ids text[],
@@ -66,24 +66,26 @@ BEGIN
             ON v.company_id = e.company_id AND v.shop_id = e.shop_id AND v.inventory_item_id = e.item AND v.product_id IS NOT NULL
         WHERE e.topic = 'inventory_levels/update' AND e.available BETWEEN -2147483648 AND 2147483647
         ORDER BY e.company_id, sl.id, v.id, e.at DESC, e.id DESC
-    ), locked AS (
+    ), echoed AS (
+        -- The levels whose event is an echo, locked in key order; a level another transaction holds is waited for, and
+        -- the rule is checked again on its newest version.
         SELECT l.company_id, l.storefront_location_id, l.variant_id
         FROM stockyard.inventory_levels l
         JOIN level ON l.company_id = level.company_id AND l.storefront_location_id = level.storefront_location_id
                   AND l.variant_id = level.variant_id
+        WHERE (l.last_seen_at IS NULL OR l.last_seen_at < level.at)
+          AND (l.last_published = level.available AND l.last_seen = l.last_published
+               OR level.warehouse_drives AND l.in_flight = level.available
+                  AND EXISTS (SELECT FROM stockyard.sync_jobs r
+                              WHERE r.company_id = l.company_id AND r.id = l.in_flight_job AND r.state = 'running'))
         ORDER BY l.company_id, l.storefront_location_id, l.variant_id
         FOR UPDATE OF l
     ), echo AS (
         UPDATE stockyard.inventory_levels l
         SET last_seen = level.available, last_seen_at = level.at, last_seen_source = 'webhook'
-        FROM level JOIN locked USING (company_id, storefront_location_id, variant_id)
+        FROM level JOIN echoed USING (company_id, storefront_location_id, variant_id)
         WHERE l.company_id = level.company_id AND l.storefront_location_id = level.storefront_location_id
           AND l.variant_id = level.variant_id
-          AND (l.last_seen_at IS NULL OR l.last_seen_at < level.at)
-          AND (l.last_published = level.available AND l.last_seen = l.last_published
-               OR level.warehouse_drives AND l.in_flight = level.available
-                  AND EXISTS (SELECT FROM stockyard.sync_jobs r
-                              WHERE r.company_id = l.company_id AND r.id = l.in_flight_job AND r.state = 'running'))
         RETURNING level.company_id, level.id, level.available
     ), job AS (
         INSERT INTO stockyard.sync_jobs (company_id, kind, payload)

@@ -30,6 +30,33 @@ import Testing
         }
     }
 
+    /// A push of (retail, A) running as another runner would hold it, its level recording the value it writes.
+    func pushRunning(_ f: F, writing value: Int) async throws -> Int64 {
+        let key = InventoryPushHandler.dedupeKey(storefrontLocation: f.location(F.retail).id, product: f.productA.id)
+        return try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
+            let push = try await connection.rows("""
+                INSERT INTO stockyard.sync_jobs (company_id, kind, dedupe_key, payload, state, attempts, locked_by, locked_until, started_at)
+                VALUES (\(f.company.id), 'inventory.push', \(key), '{}', 'running', 1, 'elsewhere', now() + interval '1 hour', now())
+                RETURNING id
+                """).collect()[0].decode(Int64.self)
+            _ = try await connection.rows("""
+                UPDATE stockyard.inventory_levels SET in_flight = \(value), in_flight_job = \(push)
+                WHERE storefront_location_id = \(f.location(F.retail).id)
+                  AND variant_id = (SELECT id FROM stockyard.storefront_variants WHERE inventory_item_id = \(F.itemA))
+                """).collect()
+            return push
+        }
+    }
+
+    /// That push ends (done) without recording a result, as a push that failed would leave its level.
+    func finish(_ f: F, _ push: Int64) async throws {
+        try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
+            _ = try await connection.rows("""
+                UPDATE stockyard.sync_jobs SET state = 'done', locked_until = NULL, locked_by = NULL, finished_at = now() WHERE id = \(push)
+                """).collect()
+        }
+    }
+
     func outcome(_ f: F, _ key: String) async throws -> String? {
         try await f.webhookEvents().first { $0.key == key }?.outcome
     }
@@ -75,32 +102,14 @@ import Testing
             try await f.expectStorefront(F.itemA, at: F.retail, toBecome: 8)
             try await f.settle()
             // A push of (retail, A) is running, as another runner would hold it, and its level records the 6 it writes.
-            let key = InventoryPushHandler.dedupeKey(storefrontLocation: f.location(F.retail).id, product: f.productA.id)
-            let push = try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
-                let push = try await connection.rows("""
-                    INSERT INTO stockyard.sync_jobs (company_id, kind, dedupe_key, payload, state, attempts, locked_by, locked_until, started_at)
-                    VALUES (\(f.company.id), 'inventory.push', \(key), '{}', 'running', 1, 'elsewhere', now() + interval '1 hour', now())
-                    RETURNING id
-                    """).collect()[0].decode(Int64.self)
-                _ = try await connection.rows("""
-                    UPDATE stockyard.inventory_levels SET in_flight = 6, in_flight_job = \(push)
-                    WHERE storefront_location_id = \(f.location(F.retail).id)
-                      AND variant_id = (SELECT id FROM stockyard.storefront_variants WHERE inventory_item_id = \(F.itemA))
-                    """).collect()
-                return push
-            }
+            let push = try await pushRunning(f, writing: 6)
             _ = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 6), eventID: "in-flight")
             #expect(try await outcome(f, "in-flight") == "in step (6)")
             #expect(try await retailLevelOfA(f).seen == 6)
             #expect(try await webhookJobs(f) == 0)
 
             // Once no push runs, the value it was writing means nothing: 6 is not the 8 last published, so it is a job.
-            try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
-                _ = try await connection.rows("""
-                    UPDATE stockyard.sync_jobs SET state = 'done', locked_until = NULL, locked_by = NULL, finished_at = now()
-                    WHERE id = \(push)
-                    """).collect()
-            }
+            try await finish(f, push)
             _ = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 6), eventID: "after")
             #expect(try await webhookJobs(f) == 1)
             try await f.settle()
@@ -119,10 +128,14 @@ import Testing
             try await f.count(f.productA, 10)
             try await f.expectStorefront(F.itemA, at: F.retail, toBecome: 8)
             try await f.settle()
+            try await waitUntil(timeout: .seconds(10)) {
+                let events = try await f.webhookEvents()
+                return events.count == 2 && events.allSatisfy(\.processed)
+            }
             // A sale to 6 was seen and not yet published back (8 is still the value last published).
             try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
                 _ = try await connection.rows("""
-                    UPDATE stockyard.inventory_levels SET last_seen = 6, last_seen_at = now() - interval '1 second'
+                    UPDATE stockyard.inventory_levels SET last_seen = 6, last_seen_at = now()
                     WHERE storefront_location_id = \(f.location(F.retail).id)
                       AND variant_id = (SELECT id FROM stockyard.storefront_variants WHERE inventory_item_id = \(F.itemA))
                     """).collect()
@@ -143,31 +156,13 @@ import Testing
             try await f.count(f.productA, 10)
             try await f.expectStorefront(F.itemA, at: F.retail, toBecome: 8)
             try await f.settle()
-            let key = InventoryPushHandler.dedupeKey(storefrontLocation: f.location(F.retail).id, product: f.productA.id)
-            let push = try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
-                let push = try await connection.rows("""
-                    INSERT INTO stockyard.sync_jobs (company_id, kind, dedupe_key, payload, state, attempts, locked_by, locked_until, started_at)
-                    VALUES (\(f.company.id), 'inventory.push', \(key), '{}', 'running', 1, 'elsewhere', now() + interval '1 hour', now())
-                    RETURNING id
-                    """).collect()[0].decode(Int64.self)
-                _ = try await connection.rows("""
-                    UPDATE stockyard.inventory_levels SET in_flight = 6, in_flight_job = \(push)
-                    WHERE storefront_location_id = \(f.location(F.retail).id)
-                      AND variant_id = (SELECT id FROM stockyard.storefront_variants WHERE inventory_item_id = \(F.itemA))
-                    """).collect()
-                return push
-            }
+            let push = try await pushRunning(f, writing: 6)
             // (Here even our own echoes may have needed a job, when they arrived before their push recorded its result.)
             let jobsBefore = try await webhookJobs(f)
             _ = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 6), eventID: "sale")
             #expect(try await outcome(f, "sale") == nil, "a storefront change where the storefront drives too is a job")
             #expect(try await webhookJobs(f) == jobsBefore + 1)
-            try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
-                _ = try await connection.rows("""
-                    UPDATE stockyard.sync_jobs SET state = 'done', locked_until = NULL, locked_by = NULL, finished_at = now()
-                    WHERE id = \(push)
-                    """).collect()
-            }
+            try await finish(f, push)
         }
     }
 
