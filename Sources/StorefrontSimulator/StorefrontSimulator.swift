@@ -91,9 +91,10 @@ public final class StorefrontSimulator: Sendable {
 
     func withShop<T>(_ domain: String, _ body: (inout SimulatedShop) throws -> T) throws -> T {
         try shops.withLock { shops in
-            guard var shop = shops[domain] else { throw HTTPError(.notFound, message: "no shop \(domain)") }
-            defer { shops[domain] = shop }
-            return try body(&shop)
+            guard shops[domain] != nil else { throw HTTPError(.notFound, message: "no shop \(domain)") }
+            // In place: a copy taken out and stored back would copy the shop's levels and idempotency results on
+            // every write (copy on write), a cost that grows with the catalogue and the shop's history.
+            return try body(&shops[domain]!)
         }
     }
 
@@ -256,7 +257,8 @@ public final class StorefrontSimulator: Sendable {
                     retryBase: .milliseconds(faults.webhookRetryMilliseconds))
     }
 
-    static func timestamp() -> String { Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date()) }
+    /// Now, with Shopify's sub-millisecond precision (its X-Shopify-Triggered-At carries nanoseconds).
+    static func timestamp() -> String { Date().rfc3339Microseconds }
 
     static func json(status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)

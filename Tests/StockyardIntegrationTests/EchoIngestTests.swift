@@ -118,6 +118,23 @@ import Testing
         }
     }
 
+    /// The storefront applies our write within a millisecond of sending it, so its trigger time must keep its
+    /// microseconds all the way to the level: cut to milliseconds, the echo would read as older than the write.
+    @Test func anEchoTriggeredMicrosecondsAfterTheWriteLeftIsNewer() async throws {
+        try await F.with { f in
+            try await f.count(f.productA, 10)
+            try await f.expectStorefront(F.itemA, at: F.retail, toBecome: 8)
+            try await f.settle()
+            let seenAt = try #require(try await retailLevelOfA(f).seenAt)
+            let triggered = seenAt.addingTimeInterval(0.000_002)
+            _ = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 8), eventID: "right-after", triggeredAt: triggered)
+            #expect(try await outcome(f, "right-after") == "in step (8)")
+            let recorded = try #require(try await retailLevelOfA(f).seenAt)
+            #expect(abs(recorded.timeIntervalSince(triggered)) < 0.000_001)
+            #expect(try await webhookJobs(f) == 0)
+        }
+    }
+
     /// Where the storefront drives too, a report of the value last published is ours only if nothing else was seen
     /// since: a sale and a restock back to that value are two changes, and the warehouse takes both.
     @Test func aStorefrontThatCameBackToTheValueLastPublishedIsNotTakenForAnEcho() async throws {

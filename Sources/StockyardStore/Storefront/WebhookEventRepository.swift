@@ -28,13 +28,12 @@ public struct WebhookEventRepository: Sendable {
     /// commit, one NOTIFY for the lot; decisions D21). Per delivery, in order: true when it was stored now; false for a
     /// duplicate or a retry (stored before, or earlier in this batch): nothing new happens for it.
     public func ingest(_ deliveries: [(company: Int64, delivery: WebhookDelivery)], logger: Logger) async throws -> [Bool] {
-        let stamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         let batch = deliveries.map(\.delivery)
         let stored = try await database.withConnection { connection in
             var stored: [String] = []
             let rows = try await connection.execute(Ingest(values: [
                 deliveries.map(\.company), batch.map(\.shop), batch.map(\.eventKey), batch.map { $0.webhookId ?? "" }, batch.map(\.topic),
-                batch.map { $0.apiVersion ?? "" }, batch.map { $0.triggeredAt.map(stamp.format) ?? "" }, batch.map(\.body),
+                batch.map { $0.apiVersion ?? "" }, batch.map { $0.triggeredAt?.rfc3339Microseconds ?? "" }, batch.map(\.body),
             ]), logger: logger)
             for try await row in rows {
                 let (shop, key) = try row.decode((Int64, String).self)

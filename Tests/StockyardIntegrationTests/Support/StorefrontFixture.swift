@@ -217,7 +217,7 @@ extension StorefrontFixture {
         if let eventID { headers[HTTPField.Name("X-Shopify-Event-Id")!] = eventID }
         if let webhookID { headers[HTTPField.Name("X-Shopify-Webhook-Id")!] = webhookID }
         if let triggeredAt {
-            headers[HTTPField.Name("X-Shopify-Triggered-At")!] = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(triggeredAt)
+            headers[HTTPField.Name("X-Shopify-Triggered-At")!] = triggeredAt.rfc3339Microseconds
         }
         return try await api.send(.post, "/v1/webhooks/shopify", json: body, headers: headers)
     }
