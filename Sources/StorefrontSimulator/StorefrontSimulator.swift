@@ -250,7 +250,7 @@ public final class StorefrontSimulator: Sendable {
             guard let shop = shops[domain], let url = shop.webhookURL else { return nil }
             return (url, shop.webhookSecret, shop.faults)
         }) else { return }
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        let data = (try? JSONText.data(body)) ?? Data()
         outbox.send(.init(url: url, domain: domain, secret: secret, topic: topic, body: data,
                           webhookID: UUID().uuidString.lowercased(), eventID: UUID().uuidString.lowercased(), triggeredAt: stamp),
                     duplicate: faults.duplicateWebhooks, outOfOrder: faults.outOfOrderWebhooks,
@@ -261,7 +261,7 @@ public final class StorefrontSimulator: Sendable {
     static func timestamp() -> String { Date().rfc3339Microseconds }
 
     static func json(status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let data = (try? JSONText.data(object)) ?? Data("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

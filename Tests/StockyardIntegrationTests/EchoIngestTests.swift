@@ -118,6 +118,32 @@ import Testing
         }
     }
 
+    /// An echo is stored already processed, in one write: a copy of it in the same batch and a replay of an event
+    /// stored before change nothing more, and none of the three makes a job.
+    @Test func anEchoTwiceInABatchWithAReplayIsStoredSettledOnce() async throws {
+        try await F.with { f in
+            try await f.count(f.productA, 10)
+            try await f.expectStorefront(F.itemA, at: F.retail, toBecome: 8)
+            try await f.settle()
+            let events = WebhookEventRepository(database: f.environment.app)
+            func echo(_ key: String, at: Date) -> (company: Int64, delivery: WebhookDelivery) {
+                (f.company.id, WebhookDelivery(shop: f.shop.id, eventKey: key, webhookId: nil, topic: "inventory_levels/update", apiVersion: nil,
+                                               triggeredAt: at, body: F.levelUpdate(F.itemA, at: F.retail, available: 8)))
+            }
+            let first = Date(), later = first.addingTimeInterval(1)
+            #expect(try await events.ingest([echo("first", at: first)], logger: f.environment.logger) == [true])
+            let stored = try await events.ingest([echo("later", at: later), echo("later", at: later), echo("first", at: first)],
+                                                 logger: f.environment.logger)
+            #expect(stored == [true, false, false])
+            #expect(try await outcome(f, "first") == "in step (8)")
+            #expect(try await outcome(f, "later") == "in step (8)")
+            let seenAt = try #require(try await retailLevelOfA(f).seenAt)
+            #expect(abs(seenAt.timeIntervalSince(later)) < 0.000_001)
+            #expect(try await f.webhookEvents().filter { ["first", "later"].contains($0.key) }.count == 2)
+            #expect(try await webhookJobs(f) == 0)
+        }
+    }
+
     /// The storefront applies our write within a millisecond of sending it, so its trigger time must keep its
     /// microseconds all the way to the level: cut to milliseconds, the echo would read as older than the write.
     @Test func anEchoTriggeredMicrosecondsAfterTheWriteLeftIsNewer() async throws {
@@ -202,6 +228,39 @@ import Testing
                 try await connection.rows("SELECT count(*)::int FROM stockyard.inventory_levels").collect()[0].decode(Int.self)
             }
             #expect(visible == 0)
+        }
+    }
+}
+
+/// What the push records with its job's `done` commits asynchronously (decisions D25); an adjustment, in the same
+/// company, stays durable.
+@Suite struct PushRecordCommitTests {
+    typealias F = StorefrontFixture
+
+    @Test func thePushRecordAloneTurnsOffTheWaitForTheWAL() async throws {
+        try await F.with { f in
+            try await f.count(f.productA, 10)
+            try await f.expectStorefront(F.itemA, at: F.retail, toBecome: 8)
+            try await f.settle()
+            let (location, variant) = try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
+                try await connection.rows("""
+                    SELECT sl.id, v.id FROM stockyard.storefront_locations sl, stockyard.storefront_variants v
+                    WHERE sl.external_id = \(F.retail) AND v.inventory_item_id = \(F.itemA)
+                    """).collect()[0].decode((Int64, Int64).self)
+            }
+            func synchronousCommit(_ connection: PostgresConnection) async throws -> String {
+                try await connection.rows("SHOW synchronous_commit").collect()[0].decode(String.self)
+            }
+            let modes = try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
+                let before = try await synchronousCommit(connection)
+                try await InventoryLevelRepository.recordPublished(8, sentAt: Date(), resolution: "test", storefrontLocation: location,
+                                                                   variant: variant, company: f.company.id, on: connection,
+                                                                   logger: f.environment.logger)
+                return (before, try await synchronousCommit(connection))
+            }
+            #expect(modes == ("on", "off"))
+            let after = try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { try await synchronousCommit($0) }
+            #expect(after == "on", "transaction-local: the next transaction on the connection is durable again")
         }
     }
 }

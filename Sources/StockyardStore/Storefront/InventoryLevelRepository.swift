@@ -221,17 +221,21 @@ extension InventoryLevelRepository {
 
     /// $4 the quantity published, $5 when its write left (NULL: nothing was written, the observation stays), $6 the
     /// drift's resolution. The write is the newest thing known of the level (an echo of it recorded by the ingest
-    /// meanwhile says the same), so it replaces the observation: by our clock, not the storefront's.
+    /// meanwhile says the same), so it replaces the observation: by our clock, not the storefront's. Its transaction
+    /// (with the job's `done`) commits asynchronously (decisions D25): lost in a crash, the job runs again and its
+    /// compare-and-set finds what the storefront holds.
     struct RecordPublished: CachedStatement {
         static let sql = """
             WITH resolved AS (
                 UPDATE stockyard.drift_events SET resolved_at = now(), resolution = $6
                 WHERE company_id = $1 AND storefront_location_id = $2 AND variant_id = $3
                   AND resolved_at IS NULL AND class IN \(DriftRepository.settledByPublishing)
+            ), asynchronous AS (
+                SELECT set_config('synchronous_commit', 'off', true)
             )
             INSERT INTO stockyard.inventory_levels AS l (company_id, storefront_location_id, variant_id, last_published,
                                                          last_published_at, last_seen, last_seen_at, last_seen_source)
-            VALUES ($1, $2, $3, $4::int, now(), $4::int, coalesce($5::timestamptz, now()), 'push')
+            SELECT $1, $2, $3, $4::int, now(), $4::int, coalesce($5::timestamptz, now()), 'push' FROM asynchronous
             ON CONFLICT (company_id, storefront_location_id, variant_id) DO UPDATE
             SET last_published = EXCLUDED.last_published, last_published_at = EXCLUDED.last_published_at,
                 in_flight = NULL, in_flight_job = NULL,

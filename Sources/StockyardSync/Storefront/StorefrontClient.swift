@@ -215,7 +215,7 @@ public struct StorefrontClient: Sendable {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "X-Shopify-Access-Token", value: credentials.accessToken)
         do {
-            request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)))
+            request.body = .bytes(ByteBuffer(data: try JSONText.data(body)))
         } catch {
             throw .malformed("cannot encode the request: \(error)")
         }
