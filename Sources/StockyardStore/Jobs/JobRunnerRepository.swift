@@ -145,19 +145,10 @@ public struct LeaseLost: Error, Sendable {
 }
 
 extension JobRunnerRepository {
-    /// The ack of a job that wrote in its own transaction (cached plan).
-    /// Returns the earliest run time of a waiting job of the same key (pending, or failed and due for a retry).
+    /// The ack of a job that wrote in its own transaction (cached plan): no row when the lease was lost, else when
+    /// the next job of the same key is due, if one waits (pending, or failed and due for a retry). Migration 0018.
     struct Complete: CachedStatement {
-        static let sql = """
-            UPDATE stockyard.sync_jobs j
-            SET state = 'done', finished_at = now(), locked_until = NULL, locked_by = NULL, last_error = NULL, last_error_type = NULL
-            WHERE company_id = $1 AND id = $2 AND state = 'running' AND locked_by = $3
-            RETURNING CASE WHEN j.dedupe_key IS NOT NULL THEN least(
-                (SELECT min(p.run_at) FROM stockyard.sync_jobs p
-                 WHERE p.company_id = j.company_id AND p.kind = j.kind AND p.dedupe_key = j.dedupe_key AND p.state = 'pending'),
-                (SELECT min(f.run_at) FROM stockyard.sync_jobs f
-                 WHERE f.company_id = j.company_id AND f.state = 'failed' AND f.kind = j.kind AND f.dedupe_key = j.dedupe_key)) END
-            """
+        static let sql = "SELECT next_of_key FROM stockyard.complete_leased_job($1, $2, $3)"
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 }

@@ -69,7 +69,10 @@ extension DriftRepository {
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 
-    /// The classes of drift that the storefront holding the published value again puts right (SQL list); the others
-    /// (identity, mapping, access) need someone to act.
-    static let settledByPublishing = "('direction_conflict', 'buffer_reservation', 'storefront_delay')"
+    /// The classes of drift that the storefront holding the published value again puts right; the others (identity,
+    /// mapping, access) need someone to act.
+    static let classesSettledByPublishing: [DriftClass] = [.directionConflict, .bufferReservation, .storefrontDelay]
+
+    /// `classesSettledByPublishing` as an SQL list.
+    static let settledByPublishing = "(" + classesSettledByPublishing.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
 }

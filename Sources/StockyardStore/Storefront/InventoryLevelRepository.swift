@@ -31,15 +31,20 @@ public struct InventoryLevelRepository: Sendable {
     /// What a push reads before it calls the storefront, in one statement: the pair's level (as `pushTarget`), its
     /// shop's connection (nil while the shop has no base URL or token), and, where the warehouse drives the level, the
     /// value it computes recorded as in flight for `job` (migration 0015), so that the ingest knows the storefront's
-    /// echo of it before the push has recorded its result. That record may be lost in a crash (an echo then takes
-    /// the job's way), so this transaction's commit does not wait for the disk.
-    public static func beginPush(storefrontLocation: Int64, product: Int64, job: Int64, company: Int64, on connection: PostgresConnection,
+    /// echo of it before the push has recorded its result. The statement is its own transaction in `company`
+    /// (migration 0018's `begin_inventory_push` sets the tenant first: one round trip, decisions D26), whose commit
+    /// does not wait for the disk: a lost in-flight mark only sends an echo the job's way.
+    public static func beginPush(storefrontLocation: Int64, product: Int64, job: Int64, company: Int64, database: Database,
                                  logger: Logger) async throws -> (PushTarget, ShopConnection?)? {
-        guard let row = try await connection.firstRow(BeginPush(values: [storefrontLocation, product, job]), logger: logger) else { return nil }
-        let target = try pushTarget(from: row), c = row.makeRandomAccess(), first = BeginPush.connectionColumns
-        guard let url = try c[first].decode(String?.self), let version = try c[first + 1].decode(String?.self),
-              let token = try c[first + 2].decode(Data?.self) else { return (target, nil) }
-        return (target, ShopConnection(shopID: target.level.shopId, apiBaseUrl: url, apiVersion: version, accessTokenSealed: token))
+        try await database.withConnection { connection in
+            guard let row = try await connection.firstRow(BeginPush(values: [company, storefrontLocation, product, job]), logger: logger) else {
+                return nil
+            }
+            let target = try pushTarget(from: row), c = row.makeRandomAccess(), first = BeginPush.connectionColumns
+            guard let url = try c[first].decode(String?.self), let version = try c[first + 1].decode(String?.self),
+                  let token = try c[first + 2].decode(Data?.self) else { return (target, nil) }
+            return (target, ShopConnection(shopID: target.level.shopId, apiBaseUrl: url, apiVersion: version, accessTokenSealed: token))
+        }
     }
 
     /// Every level of the shop at an enabled location, whichever side drives it (for the reconcile).
@@ -107,13 +112,24 @@ public struct InventoryLevelRepository: Sendable {
         try await connection.firstRow(PushRunning(values: [company, dedupeKey]), logger: logger)?.decode(Bool.self) ?? false
     }
 
-    /// Records the value Stockyard publishes, and closes the level's open drift that this puts right (with
-    /// `resolution`), in one statement. `sentAt` is when its write left (the storefront holds it from then on, so a
-    /// storefront event triggered later is newer and still counts); nil when nothing had to be written, which leaves
-    /// the last observation as it was.
-    public static func recordPublished(_ quantity: Int, sentAt: Date?, resolution: String, storefrontLocation: Int64, variant: Int64,
-                                       company: Int64, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.run(RecordPublished(values: [company, storefrontLocation, variant, quantity, sentAt, resolution]), logger: logger)
+    /// Records the value Stockyard publishes, closes the level's open drift that this puts right (with `resolution`),
+    /// and marks `job` done for `worker`, in one statement that is its own transaction in `company` (migration 0018's
+    /// `finish_inventory_push`, decisions D26). `sentAt` is when its write left (the storefront holds it from then on,
+    /// so a storefront event triggered later is newer and still counts); nil when nothing had to be written, which
+    /// leaves the last observation as it was. Its commit does not wait for the disk (D25). Throws `LeaseLost`, with
+    /// nothing recorded, when the job is no longer the worker's; returns when the next job of its key is due, if one
+    /// waits.
+    public static func finishPush(_ quantity: Int, sentAt: Date?, resolution: String, storefrontLocation: Int64, variant: Int64,
+                                  job: Int64, worker: String, company: Int64, database: Database, logger: Logger) async throws -> Date? {
+        let settles = DriftRepository.classesSettledByPublishing.map(\.rawValue)
+        do {
+            return try await database.withConnection { connection in
+                try await connection.firstRow(FinishPush(values: [company, storefrontLocation, variant, quantity, sentAt, settles,
+                                                                  resolution, job, worker]), logger: logger)?.decode(Date?.self) ?? nil
+            }
+        } catch let error as PSQLError where error.sqlState == "SY010" {
+            throw LeaseLost(jobID: job)
+        }
     }
 
     /// Records what the storefront holds, as of `at`; an observation older than the one recorded is ignored.
@@ -160,22 +176,9 @@ extension InventoryLevelRepository {
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 
-    /// Columns 0–18 the level, then the shop's connection. $3 the push's job. A level published for the first time
-    /// gets its row here, so that its first echo is known too.
+    /// Columns 0–18 the level, then the shop's connection.
     struct BeginPush: CachedStatement {
-        static let sql = """
-            WITH a AS (SELECT * FROM stockyard.availability_of_pair($1, $2)), intent AS (
-                INSERT INTO stockyard.inventory_levels (company_id, storefront_location_id, variant_id, in_flight, in_flight_job)
-                SELECT a.company_id, a.storefront_location_id, a.variant_id, a.computed, $3 FROM a
-                WHERE a.publishing AND a.direction = 'warehouse_to_shop'
-                ON CONFLICT (company_id, storefront_location_id, variant_id)
-                DO UPDATE SET in_flight = EXCLUDED.in_flight, in_flight_job = EXCLUDED.in_flight_job
-            )
-            SELECT \(InventoryLevelRepository.columns), s.api_base_url, s.api_version, s.access_token_sealed,
-                   set_config('synchronous_commit', 'off', true)
-            FROM a LEFT JOIN stockyard.shops s
-                ON s.company_id = a.company_id AND s.id = a.shop_id AND s.api_base_url IS NOT NULL AND s.access_token_sealed IS NOT NULL
-            """
+        static let sql = "SELECT * FROM stockyard.begin_inventory_push($1, $2, $3, $4)"
         static let connectionColumns = 19
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
@@ -219,30 +222,8 @@ extension InventoryLevelRepository {
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 
-    /// $4 the quantity published, $5 when its write left (NULL: nothing was written, the observation stays), $6 the
-    /// drift's resolution. The write is the newest thing known of the level (an echo of it recorded by the ingest
-    /// meanwhile says the same), so it replaces the observation: by our clock, not the storefront's. Its transaction
-    /// (with the job's `done`) commits asynchronously (decisions D25): lost in a crash, the job runs again and its
-    /// compare-and-set finds what the storefront holds.
-    struct RecordPublished: CachedStatement {
-        static let sql = """
-            WITH resolved AS (
-                UPDATE stockyard.drift_events SET resolved_at = now(), resolution = $6
-                WHERE company_id = $1 AND storefront_location_id = $2 AND variant_id = $3
-                  AND resolved_at IS NULL AND class IN \(DriftRepository.settledByPublishing)
-            ), asynchronous AS (
-                SELECT set_config('synchronous_commit', 'off', true)
-            )
-            INSERT INTO stockyard.inventory_levels AS l (company_id, storefront_location_id, variant_id, last_published,
-                                                         last_published_at, last_seen, last_seen_at, last_seen_source)
-            SELECT $1, $2, $3, $4::int, now(), $4::int, coalesce($5::timestamptz, now()), 'push' FROM asynchronous
-            ON CONFLICT (company_id, storefront_location_id, variant_id) DO UPDATE
-            SET last_published = EXCLUDED.last_published, last_published_at = EXCLUDED.last_published_at,
-                in_flight = NULL, in_flight_job = NULL,
-                last_seen = CASE WHEN $5::timestamptz IS NULL THEN l.last_seen ELSE EXCLUDED.last_seen END,
-                last_seen_at = CASE WHEN $5::timestamptz IS NULL THEN l.last_seen_at ELSE EXCLUDED.last_seen_at END,
-                last_seen_source = CASE WHEN $5::timestamptz IS NULL THEN l.last_seen_source ELSE 'push' END
-            """
+    struct FinishPush: CachedStatement {
+        static let sql = "SELECT stockyard.finish_inventory_push($1, $2, $3, $4::int, $5::timestamptz, $6, $7, $8, $9)"
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 

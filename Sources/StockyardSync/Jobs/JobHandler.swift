@@ -55,6 +55,14 @@ public final class JobContext: Sendable {
         return result
     }
 
+    /// For a handler whose last write and the job's `done` are one statement of its own (a function that completes
+    /// the job for `worker`, as `finish_inventory_push` does): runs it and records the finish it reports, that is when
+    /// the next job of the key is due, if one waits. It must throw `LeaseLost` when the lease was lost.
+    public func finish(inOneStatement body: (_ worker: String) async throws -> Date?) async throws {
+        let nextOfKey = try await body(worker)
+        finished.withLock { $0 = (true, nextOfKey) }
+    }
+
     var isFinished: Bool { finished.withLock { $0.done } }
 
     /// When the next job of this job's key is due, if one waits (known once `finish` committed).

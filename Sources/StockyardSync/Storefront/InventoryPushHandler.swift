@@ -31,10 +31,8 @@ public struct InventoryPushHandler: JobHandler {
         let company = job.companyID, logger = context.logger
         // An opening-stock stage publishes before the shop goes live (cutover), to locations the warehouse drives.
         let openingStock = job.payload["opening_stock"] == .bool(true)
-        let loaded = try await context.transaction { connection in
-            try await InventoryLevelRepository.beginPush(storefrontLocation: Int64(location), product: Int64(product), job: job.id,
-                                                         company: company, on: connection, logger: logger)
-        }
+        let loaded = try await InventoryLevelRepository.beginPush(storefrontLocation: Int64(location), product: Int64(product), job: job.id,
+                                                                  company: company, database: context.database, logger: logger)
         // Not enabled, not linked, not live, storefront-driven, or not connected: nothing to publish.
         guard let (target, connection) = loaded, target.isPublishing || openingStock && target.direction != .shopToWarehouse,
               let shop = connection else { return }
@@ -105,11 +103,12 @@ public struct InventoryPushHandler: JobHandler {
                     continue
                 }
             }
-            try await context.finish { connection in
-                try await InventoryLevelRepository.recordPublished(quantity, sentAt: sentAt, resolution: "the storefront holds \(quantity) again",
-                                                                   storefrontLocation: level.storefrontLocationId, variant: level.variantId,
-                                                                   company: company, on: connection, logger: logger)
-            }
+            try await context.finish(inOneStatement: { worker in
+                try await InventoryLevelRepository.finishPush(quantity, sentAt: sentAt, resolution: "the storefront holds \(quantity) again",
+                                                              storefrontLocation: level.storefrontLocationId, variant: level.variantId,
+                                                              job: job.id, worker: worker, company: company, database: context.database,
+                                                              logger: logger)
+            })
             return
         }
         throw JobFailure.retryable("the storefront's level kept changing during the push", after: .milliseconds(200))

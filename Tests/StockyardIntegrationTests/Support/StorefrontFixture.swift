@@ -167,16 +167,24 @@ struct StorefrontFixture: Sendable {
         return quants.items.filter { $0.locationId == warehouse.lotStockId }.map(\.quantity).reduce(0, +)
     }
 
-    /// Waits until no inventory job of the company waits or runs (pending, failed or running).
+    /// Waits until no inventory job of the company waits or runs (pending, failed or running) and the simulator has no
+    /// webhook on its way: a push's job is done as soon as the storefront answered, while the echo of its write may
+    /// still be travelling to the API (and, when not ours, become a job).
     func settle(timeout: Duration = .seconds(20)) async throws {
-        try await waitUntil(timeout: timeout) {
+        func jobsBusy() async throws -> Bool {
             try await environment.app.withCompany(company.id, logger: environment.logger) { connection in
                 try await connection.rows("""
                     SELECT count(*)::int FROM stockyard.sync_jobs
                     WHERE kind IN ('inventory.push', 'webhook.process', 'inventory.reconcile') AND state IN ('pending', 'failed', 'running')
                       AND run_at < now() + interval '1 minute'   -- not the next scheduled reconcile
                     """).collect()[0].decode(Int.self)
-            } == 0
+            } > 0
+        }
+        try await waitUntil(timeout: timeout) {
+            // No push runs, so no new echo leaves; none is on its way; and none that arrived made a job.
+            guard try await !jobsBusy() else { return false }
+            guard try await storefrontStats()["webhooks_in_flight"] as? Int == 0 else { return false }
+            return try await !jobsBusy()
         }
     }
 }
