@@ -11,32 +11,29 @@ public struct JobRunnerRepository: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    /// Up to `limit` due jobs (of `kinds` only, when given), leased to `worker` for `lease`; and, looked up right after
-    /// the claim, when the next delayed job (debounced, or waiting for a retry) is due. The two statements go out
-    /// together (one round trip); the caller needs the second only when the claim came back short.
+    /// Up to `limit` due jobs (of `kinds` only, when given), leased to `worker` for `lease`; and when the next delayed
+    /// job (debounced, or waiting for a retry) is due, which the caller needs when the claim came back short. One
+    /// statement: the lookup rides on every row, and on a row of NULL job columns when nothing was claimed. Both see
+    /// the statement's snapshot, which is enough: the lookup counts only jobs due later than now, never one the
+    /// claim could take.
     public func claim(worker: String, limit: Int, lease: Duration, kinds: [String]? = nil,
                       logger: Logger) async throws -> (jobs: [ClaimedJob], nextDue: Date?) {
         try await database.withConnection { connection in
-            // Sent in this order and run in it: the lookup sees the claim's result.
-            let claimed: EventLoopFuture<PostgresQueryResult> = connection.query("""
-                SELECT company_id, id, kind, payload::text, attempts, max_attempts, run_at, created_at
-                FROM stockyard.claim_jobs(\(worker), \(limit)::int, make_interval(secs => \(lease.inSeconds)), \(kinds)::text[])
+            let rows = try await connection.query("""
+                SELECT c.company_id, c.id, c.kind, c.payload::text, c.attempts, c.max_attempts, c.run_at, c.created_at, n.next_due
+                FROM (SELECT stockyard.next_job_due(\(kinds)::text[]) AS next_due) n
+                LEFT JOIN LATERAL stockyard.claim_jobs(\(worker), \(limit)::int, make_interval(secs => \(lease.inSeconds)),
+                                                       \(kinds)::text[]) c ON true
                 """, logger: logger)
-            let due: EventLoopFuture<PostgresQueryResult> = connection.query("SELECT stockyard.next_job_due(\(kinds)::text[])", logger: logger)
-            var jobs: [ClaimedJob] = []
-            do {
-                for row in try await claimed.get().rows {
-                    let (company, id, kind, payload, attempt, maxAttempts, runAt, createdAt)
-                        = try row.decode((Int64, Int64, String, String, Int, Int, Date, Date).self)
-                    jobs.append(ClaimedJob(companyID: company, id: id, kind: kind, payload: try JSONValue(text: payload),
-                                           attempt: attempt, maxAttempts: maxAttempts, runAt: runAt, createdAt: createdAt))
-                }
-            } catch {
-                _ = try? await due.get()   // the connection goes back to the pool idle
-                throw error
+            var jobs: [ClaimedJob] = [], nextDue: Date?
+            for try await row in rows {
+                let (company, id, kind, payload, attempt, maxAttempts, runAt, createdAt, due)
+                    = try row.decode((Int64?, Int64?, String?, String?, Int?, Int?, Date?, Date?, Date?).self)
+                nextDue = due
+                guard let company, let id, let kind, let payload, let attempt, let maxAttempts, let runAt, let createdAt else { continue }
+                jobs.append(ClaimedJob(companyID: company, id: id, kind: kind, payload: try JSONValue(text: payload),
+                                       attempt: attempt, maxAttempts: maxAttempts, runAt: runAt, createdAt: createdAt))
             }
-            // The jobs are claimed whatever happens to the lookup: without it the poll stands in for the timer.
-            let nextDue = try? await due.get().rows.first?.decode(Date?.self) ?? nil
             return (jobs, nextDue)
         }
     }
