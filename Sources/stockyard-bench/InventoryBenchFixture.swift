@@ -47,7 +47,6 @@ struct InventoryBenchFixture: Sendable {
                 fields.defaultCode = .value("SKU-\(i)")
                 productIDs.append(try await ProductRepository(database: app).create(fields, company: company, logger: logger).id)
             }
-            try await stockEveryLocation(products: productIDs, locations: warehouseLocations, company: company, app: app, logger: logger)
             var settings = ShopSettings()
             settings.apiBaseUrl = .value("\(simulatorURL)/shops/\(domain)")
             settings.accessToken = .value(accessToken)
@@ -69,26 +68,6 @@ struct InventoryBenchFixture: Sendable {
             shops.append(Shop(company: company, shop: shop, domain: domain, locations: warehouseLocations, products: productIDs))
         }
         return InventoryBenchFixture(shops: shops)
-    }
-
-    /// A quant (empty, so no move) for every product at every location, as in a warehouse already running: the
-    /// measured changes then count existing stock, and the first count of a product at a location (which also
-    /// creates its quant) stays out of the steady state being measured. Made before the shop exists, so no push.
-    private static func stockEveryLocation(products: [Int64], locations: [Int64], company: Int64, app: Database,
-                                           logger: Logger) async throws {
-        let quants = QuantRepository(database: app)
-        let pairs = locations.flatMap { location in products.map { (product: $0, location: location) } }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for writer in 0..<8 {
-                group.addTask {
-                    for pair in stride(from: writer, to: pairs.count, by: 8).map({ pairs[$0] }) {
-                        _ = try await quants.adjust(product: pair.product, location: pair.location, adjustment: .delta(0),
-                                                    company: company, logger: logger)
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
     }
 
     private static func createSimulatedShop(domain: String, locations: Int, products: Int, simulatorURL: String,
