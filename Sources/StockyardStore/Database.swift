@@ -67,6 +67,18 @@ public struct Database: Sendable {
         }
     }
 
+    /// Runs `body`, one statement that sets its own tenant (a function that calls `stockyard.enter_company(companyID)`
+    /// before anything else), as its own transaction on a pooled connection: one round trip where `withCompany` takes
+    /// three (decisions D26). Inside a `withCompany` of the same pool and company it joins that transaction instead,
+    /// as `withCompany` does, so it commits or rolls back with it.
+    public func withSelfScopedStatement<T: Sendable>(_ companyID: Int64, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        if let open = Self.openTransaction, open.pool == ObjectIdentifier(usage) {
+            guard open.companyID == companyID else { throw NestedTransactionOfAnotherCompany() }
+            return try await body(open.connection)
+        }
+        return try await withConnection(body)
+    }
+
     /// COMMIT, refusing the case where Postgres answers ROLLBACK: a statement failed inside a body that caught
     /// the error, so nothing was written.
     private func commit(_ connection: PostgresConnection, logger: Logger) async throws {

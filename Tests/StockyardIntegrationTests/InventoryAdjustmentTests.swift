@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdTesting
+import PostgresNIO
 import StockyardCore
 import StockyardStore
 import Testing
@@ -129,6 +130,31 @@ import Testing
             let quants = try await client.send(.get, "/v1/quants?product_id=\(f.product.id)", token: b.token).json()
             let moves = try await client.send(.get, "/v1/moves?product_id=\(f.product.id)", token: b.token).json()
             #expect((quants["items"] as? [Any])?.isEmpty == true && (moves["items"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    /// The one-statement adjustment (migration 0019) as the app role in SQL: company B naming A's location and product
+    /// finds no location and writes nothing, and cannot run inside A's transaction to turn it into B's.
+    @Test func companyBCannotAdjustCompanyAStockInSQL() async throws {
+        let environment = try await TestEnvironment.get()
+        let b = try await environment.makeCompany()
+        try await withAPI { client in
+            let f = try await fixture(client, environment: environment)
+            let adjust = "SELECT count(*)::int FROM stockyard.apply_inventory_adjustment"
+            let rows = try await environment.app.withCompany(b.id, logger: environment.logger) { connection in
+                try await connection.rows("\(unescaped: adjust)(\(b.id), \(f.product.id), \(f.shelf.id), NULL, 5)").collect()[0].decode(Int.self)
+            }
+            #expect(rows == 0, "no such location in B")
+            await #expect(throws: PSQLError.self) {
+                try await environment.app.withCompany(f.company.id, logger: environment.logger) { connection in
+                    _ = try await connection.rows("\(unescaped: adjust)(\(b.id), \(f.product.id), \(f.shelf.id), NULL, 5)").collect()
+                }
+            }
+            let quants = try await environment.app.withCompany(f.company.id, logger: environment.logger) { connection in
+                try await connection.rows("SELECT count(*)::int FROM stockyard.stock_quants WHERE product_id = \(f.product.id)")
+                    .collect()[0].decode(Int.self)
+            }
+            #expect(quants == 0, "nothing was counted for A")
         }
     }
 

@@ -10,44 +10,42 @@ public struct QuantRepository: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    /// Sets the counted quantity or applies a delta at an internal (or transit) location, in one transaction
-    /// with the quant row locked, so concurrent adjustments of one product and location serialize.
+    /// Sets the counted quantity or applies a delta at an internal (or transit) location, with the quant row locked,
+    /// so concurrent adjustments of one product and location serialize. One statement, its own transaction (or part
+    /// of the caller's `withCompany` of the same company): migration 0019's `apply_inventory_adjustment` applies
+    /// `InventoryAdjustment.change` and refuses what it refuses, writing nothing; the reason is Core's.
     public func adjust(product: Int64, location: Int64, adjustment: InventoryAdjustment, company: Int64,
                        logger: Logger) async throws -> AdjustmentResult {
+        let (counted, delta): (Decimal?, Decimal?) = switch adjustment {
+        case .counted(let quantity): (quantity, nil)
+        case .delta(let quantity): (nil, quantity)
+        }
         do {
-            return try await database.withCompany(company, logger: logger) { connection in
-                // The location's usage and the quant, locked, in one round trip.
-                let found = try await connection.firstRow(LocationAndQuant(values: [company, product, location]), logger: logger)?
-                    .decode((String, Decimal?).self)
-                guard let (usage, locked) = found else {
+            return try await database.withSelfScopedStatement(company) { connection in
+                guard let row = try await connection.firstRow(ApplyAdjustment(values: [company, product, location, counted, delta]),
+                                                              logger: logger) else {
                     throw AppError.invalid(field: "location_id", detail: "location \(location) does not exist")
                 }
+                let cells = row.makeRandomAccess()
+                let usage = try cells[0].decode(String.self)
                 guard usage == LocationUsage.internal.rawValue || usage == LocationUsage.transit.rawValue else {
                     throw AppError.invalid(field: "location_id", detail: "inventory is counted at internal locations, not at a \(usage) location")
                 }
-                // The first count of a product at a location creates its quant (empty) and locks that.
-                var current = locked
-                if current == nil {
-                    try await connection.run(EnsureQuant(values: [company, product, location]), logger: logger)
-                    current = try await connection.firstRow(LockQuant(values: [company, product, location]), logger: logger)?
-                        .decode(Decimal.self)
+                // Refused (nothing written): Core says why, from the quantity the statement found.
+                let change = try adjustment.change(from: try cells[1].decode(Decimal.self))
+                guard try cells[2].decode(Int64?.self) != nil else {
+                    throw AppError.conflict("the adjustment of \(change) was not applied; retry the request")
                 }
-                guard let current else { throw AppError.conflict("the quant could not be locked; retry the request") }
-                let change = try adjustment.change(from: current)
-                guard let row = try await connection.firstRow(ApplyChange(values: [company, product, location, change]), logger: logger) else {
-                    throw AppError.conflict("the quant could not be changed; retry the request")
-                }
-                let cells = row.makeRandomAccess()
-                let move = try cells[Self.quantColumnCount].decode(Int64?.self) == nil ? nil
-                    : try MoveRepository.move(from: cells, at: Self.quantColumnCount)
-                // Every change is a move from or to the inventory location; never a change without its history.
-                guard change == 0 || move != nil else { throw MissingInventoryLocation(company: company) }
-                return AdjustmentResult(quant: try Self.quant(from: cells), move: move)
+                let move = try cells[Self.adjustmentMoveColumn].decode(Int64?.self) == nil ? nil
+                    : try MoveRepository.move(from: cells, at: Self.adjustmentMoveColumn)
+                return AdjustmentResult(quant: try Self.quant(from: cells, at: 2), move: move)
             }
         } catch let error as PSQLError where error.sqlState == "23503" {
             throw AppError.invalid(field: "product_id", detail: "product \(product) does not exist")
         } catch let error as PSQLError where error.sqlState == "SY003" {
             throw AppError.invalid(field: "product_id", detail: "product \(product) is not storable (type 'product') and has no stock")
+        } catch let error as PSQLError where error.sqlState == "SY011" {
+            throw MissingInventoryLocation(company: company)
         }
     }
 
@@ -70,8 +68,6 @@ public struct QuantRepository: Sendable {
 
     static let quantColumns = "id, product_id, location_id, quantity, reserved_quantity, in_date"
 
-    static let quantColumnCount = 6
-
     static func decodeQuants(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [Quant] {
         var quants: [Quant] = []
         for try await row in rows { quants.append(try quant(from: row.makeRandomAccess())) }
@@ -79,69 +75,22 @@ public struct QuantRepository: Sendable {
     }
 
     /// The quant in `quantColumns`, at the start of a row.
-    static func quant(from cells: PostgresRandomAccessRow) throws -> Quant {
-        Quant(id: try cells[0].decode(Int64.self), productId: try cells[1].decode(Int64.self), locationId: try cells[2].decode(Int64.self),
-              quantity: try cells[3].decode(Decimal.self), reservedQuantity: try cells[4].decode(Decimal.self),
-              inDate: try cells[5].decode(Date.self))
+    static func quant(from cells: PostgresRandomAccessRow, at first: Int = 0) throws -> Quant {
+        Quant(id: try cells[first].decode(Int64.self), productId: try cells[first + 1].decode(Int64.self),
+              locationId: try cells[first + 2].decode(Int64.self), quantity: try cells[first + 3].decode(Decimal.self),
+              reservedQuantity: try cells[first + 4].decode(Decimal.self), inDate: try cells[first + 5].decode(Date.self))
     }
 }
 
-/// The statements of an adjustment, which every counted or adjusted quant runs (cached plans).
 extension QuantRepository {
-    /// The usage of location $3, and the quantity of product $2 there, locked (NULL when it has no quant yet); no row
-    /// when the location does not exist.
-    struct LocationAndQuant: CachedStatement {
-        static let sql = """
-            SELECT l.usage, (SELECT q.quantity FROM stockyard.stock_quants q
-                             WHERE q.company_id = $1 AND q.product_id = $2 AND q.location_id = $3 FOR UPDATE)
-            FROM stockyard.stock_locations l WHERE l.company_id = $1 AND l.id = $3
-            """
+    /// Migration 0019: the location's usage, the quantity found, then (when applied) the quant and its move.
+    struct ApplyAdjustment: CachedStatement {
+        static let sql = "SELECT * FROM stockyard.apply_inventory_adjustment($1, $2, $3, $4::numeric, $5::numeric)"
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 
-    struct EnsureQuant: CachedStatement {
-        static let sql = """
-            INSERT INTO stockyard.stock_quants (company_id, product_id, location_id) VALUES ($1, $2, $3)
-            ON CONFLICT (company_id, product_id, location_id) DO NOTHING
-            """
-        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
-    }
-
-    struct LockQuant: CachedStatement {
-        static let sql = """
-            SELECT quantity FROM stockyard.stock_quants WHERE company_id = $1 AND product_id = $2 AND location_id = $3 FOR UPDATE
-            """
-        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
-    }
-
-    /// Changes the quant by $4 and, unless $4 is zero, records the done move (and its line) from or to the company's
-    /// inventory location, in one statement: the quant's columns, then the move's (NULL without a move).
-    struct ApplyChange: CachedStatement {
-        static let sql = """
-            WITH virtual AS (
-                SELECT inventory_location_id AS id FROM stockyard.stock_company_locations WHERE company_id = $1
-            ), move AS (
-                INSERT INTO stockyard.stock_moves (company_id, reference, product_id, product_uom_qty, quantity, location_id,
-                                                   location_dest_id, state, is_inventory)
-                SELECT $1, 'Product Quantity Updated', $2, abs($4::numeric), abs($4::numeric),
-                       CASE WHEN $4::numeric > 0 THEN virtual.id ELSE $3 END,
-                       CASE WHEN $4::numeric > 0 THEN $3 ELSE virtual.id END, 'done', true
-                FROM virtual WHERE $4::numeric <> 0
-                RETURNING *
-            ), line AS (
-                INSERT INTO stockyard.stock_move_lines (company_id, move_id, product_id, location_id, location_dest_id,
-                                                        quantity, picked, state)
-                SELECT company_id, id, product_id, location_id, location_dest_id, quantity, true, 'done' FROM move
-            ), quant AS (
-                UPDATE stockyard.stock_quants
-                SET quantity = quantity + $4::numeric, in_date = CASE WHEN $4::numeric > 0 THEN now() ELSE in_date END
-                WHERE company_id = $1 AND product_id = $2 AND location_id = $3
-                RETURNING \(QuantRepository.quantColumns)
-            )
-            SELECT q.*, \(MoveRepository.columns) FROM quant q LEFT JOIN move m ON true
-            """
-        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
-    }
+    /// Where the move's columns start in `ApplyAdjustment`'s row.
+    static let adjustmentMoveColumn = 8
 }
 
 /// A company without its inventory location (created with the company): an adjustment cannot record its move, so it
