@@ -38,23 +38,26 @@ BEGIN
                             NULL::bigint, NULL::bigint, NULL::bigint[], NULL::bigint[];
         RETURN;
     END IF;
-    -- The quant, locked; the first count of a product at a location creates it (empty) and locks that.
+    -- The quant, locked; the first count of a product at a location creates it (empty) and locks that, once the
+    -- change is known to be allowed (a refused first count leaves no quant behind). A quant another transaction
+    -- created meanwhile is locked as it is and the change worked out again.
     SELECT q.quantity INTO v_current FROM stockyard.stock_quants q
     WHERE q.company_id = p_company AND q.product_id = p_product AND q.location_id = p_location FOR UPDATE;
-    IF NOT FOUND THEN
+    FOR attempt IN 1..2 LOOP
+        v_change := coalesce(p_counted - coalesce(v_current, 0), p_delta);
+        IF p_counted < 0 OR coalesce(v_current, 0) + v_change < 0 THEN
+            RETURN QUERY SELECT v_usage, coalesce(v_current, 0), NULL::bigint, NULL::bigint, NULL::bigint, NULL::numeric,
+                                NULL::numeric, NULL::timestamptz, NULL::bigint, NULL::text, NULL::text, NULL::bigint, NULL::numeric,
+                                NULL::numeric, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::boolean, NULL::timestamptz,
+                                NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint[], NULL::bigint[];
+            RETURN;
+        END IF;
+        EXIT WHEN v_current IS NOT NULL;
         INSERT INTO stockyard.stock_quants (company_id, product_id, location_id) VALUES (p_company, p_product, p_location)
         ON CONFLICT (company_id, product_id, location_id) DO NOTHING;
         SELECT q.quantity INTO STRICT v_current FROM stockyard.stock_quants q
         WHERE q.company_id = p_company AND q.product_id = p_product AND q.location_id = p_location FOR UPDATE;
-    END IF;
-    v_change := coalesce(p_counted - v_current, p_delta);
-    IF p_counted < 0 OR v_current + v_change < 0 THEN
-        RETURN QUERY SELECT v_usage, v_current, NULL::bigint, NULL::bigint, NULL::bigint, NULL::numeric, NULL::numeric,
-                            NULL::timestamptz, NULL::bigint, NULL::text, NULL::text, NULL::bigint, NULL::numeric, NULL::numeric,
-                            NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::boolean, NULL::timestamptz, NULL::bigint,
-                            NULL::bigint, NULL::bigint, NULL::bigint[], NULL::bigint[];
-        RETURN;
-    END IF;
+    END LOOP;
     -- Never a change without its history (a company is created with its inventory location).
     IF v_change <> 0 AND NOT EXISTS (SELECT FROM stockyard.stock_company_locations c
                                      WHERE c.company_id = p_company AND c.inventory_location_id IS NOT NULL) THEN

@@ -133,6 +133,21 @@ import Testing
         }
     }
 
+    /// A refused first count of a product at a location writes nothing at all, not even the empty quant it would
+    /// have started from.
+    @Test func aRefusedFirstCountLeavesNoQuant() async throws {
+        let environment = try await TestEnvironment.get()
+        try await withAPI { client in
+            let f = try await fixture(client, environment: environment)
+            let refused = try await client.send(.post, "/v1/inventory-adjustments", token: f.company.token,
+                                                json: #"{"product_id":\#(f.product.id),"location_id":\#(f.shelf.id),"delta":-2}"#)
+            #expect(refused.status == .unprocessableContent)
+            #expect(try refused.json()["field"] as? String == "delta")
+            let quants = try await client.send(.get, "/v1/quants?product_id=\(f.product.id)", token: f.company.token).json()
+            #expect((quants["items"] as? [Any])?.isEmpty == true)
+        }
+    }
+
     /// The one-statement adjustment (migration 0019) as the app role in SQL: company B naming A's location and product
     /// finds no location and writes nothing, and cannot run inside A's transaction to turn it into B's.
     @Test func companyBCannotAdjustCompanyAStockInSQL() async throws {
