@@ -74,7 +74,7 @@ public struct QuantRepository: Sendable {
         return quants
     }
 
-    /// The quant in `quantColumns`, at the start of a row.
+    /// The quant in `quantColumns`, from cell `first` of a row.
     static func quant(from cells: PostgresRandomAccessRow, at first: Int = 0) throws -> Quant {
         Quant(id: try cells[first].decode(Int64.self), productId: try cells[first + 1].decode(Int64.self),
               locationId: try cells[first + 2].decode(Int64.self), quantity: try cells[first + 3].decode(Decimal.self),
