@@ -45,6 +45,12 @@ import Testing
                                                                     logger: f.environment.logger)
             #expect(read?.0.level.computed == 8, "10 on hand less Retail's buffer of 2")
             #expect(read?.1?.shopID == f.shop.id)
+            // The tenant it set was its own transaction's: the connection goes back to the pool with none (the pool
+            // hands out the connection returned last, so this is the one the read used).
+            let left = try await f.environment.app.withConnection { connection in
+                try await connection.rows("SELECT coalesce(current_setting('app.company_id', true), '')").collect()[0].decode(String.self)
+            }
+            #expect(left == "")
             let modes = try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
                 let before = try await synchronousCommit(connection)
                 _ = try await connection.rows("""
