@@ -32,10 +32,8 @@ BEGIN
         RETURN;
     END IF;
     IF v_usage NOT IN ('internal', 'transit') THEN
-        RETURN QUERY SELECT v_usage, NULL::numeric, NULL::bigint, NULL::bigint, NULL::bigint, NULL::numeric, NULL::numeric,
-                            NULL::timestamptz, NULL::bigint, NULL::text, NULL::text, NULL::bigint, NULL::numeric, NULL::numeric,
-                            NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::boolean, NULL::timestamptz, NULL::bigint,
-                            NULL::bigint, NULL::bigint, NULL::bigint[], NULL::bigint[];
+        usage := v_usage;   -- every other column NULL
+        RETURN NEXT;
         RETURN;
     END IF;
     -- The quant, locked; the first count of a product at a location creates it (empty) and locks that, once the
@@ -46,10 +44,9 @@ BEGIN
     FOR attempt IN 1..2 LOOP
         v_change := coalesce(p_counted - coalesce(v_current, 0), p_delta);
         IF p_counted < 0 OR coalesce(v_current, 0) + v_change < 0 THEN
-            RETURN QUERY SELECT v_usage, coalesce(v_current, 0), NULL::bigint, NULL::bigint, NULL::bigint, NULL::numeric,
-                                NULL::numeric, NULL::timestamptz, NULL::bigint, NULL::text, NULL::text, NULL::bigint, NULL::numeric,
-                                NULL::numeric, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::boolean, NULL::timestamptz,
-                                NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint[], NULL::bigint[];
+            usage := v_usage;
+            found_quantity := coalesce(v_current, 0);
+            RETURN NEXT;
             RETURN;
         END IF;
         EXIT WHEN v_current IS NOT NULL;

@@ -30,6 +30,16 @@ import Testing
         }
     }
 
+    /// A job of a kind of its own in `company`, claimed by `worker` (so that only this test's claim can take it).
+    private func claimedJob(_ env: TestEnvironment, company: Int64, worker: String) async throws -> Int64 {
+        let kind = "test.push_step_\(UInt32.random(in: 0...UInt32.max))"
+        let id = try await env.enqueue(kind, company: company)
+        let claimed = try await JobRunnerRepository(database: env.app).claim(worker: worker, limit: 1, lease: .seconds(30),
+                                                                            kinds: [kind], logger: env.logger).jobs
+        #expect(claimed.map(\.id) == [id])
+        return id
+    }
+
     private func synchronousCommit(_ connection: PostgresConnection) async throws -> String {
         try await connection.rows("SHOW synchronous_commit").collect()[0].decode(String.self)
     }
@@ -70,11 +80,7 @@ import Testing
             try await f.expectStorefront(F.itemA, at: F.retail, toBecome: 8)
             try await f.settle()
             let pair = try await retailPair(f), env = f.environment
-            let kind = "test.push_step_\(UInt32.random(in: 0...UInt32.max))"
-            let id = try await env.enqueue(kind, company: f.company.id)
-            let claimed = try await JobRunnerRepository(database: env.app).claim(worker: "push-steps", limit: 1, lease: .seconds(30),
-                                                                                kinds: [kind], logger: env.logger).jobs
-            #expect(claimed.map(\.id) == [id])
+            let id = try await claimedJob(env, company: f.company.id, worker: "push-steps")
             func finish(as worker: String) async throws -> Date? {
                 try await InventoryLevelRepository.finishPush(5, sentAt: Date(), resolution: "test", storefrontLocation: pair.location,
                                                               variant: pair.variant, job: id, worker: worker, company: f.company.id,
@@ -100,10 +106,7 @@ import Testing
             let read = try await InventoryLevelRepository.beginPush(storefrontLocation: pair.location, product: pair.product, job: 1,
                                                                     company: other.id, database: env.app, logger: env.logger)
             #expect(read == nil)
-            let kind = "test.push_step_\(UInt32.random(in: 0...UInt32.max))"
-            let theirs = try await env.enqueue(kind, company: other.id)
-            _ = try await JobRunnerRepository(database: env.app).claim(worker: "them", limit: 1, lease: .seconds(30), kinds: [kind],
-                                                                       logger: env.logger)
+            let theirs = try await claimedJob(env, company: other.id, worker: "them")
             await #expect(throws: PSQLError.self) {
                 // Their job is done only if their record could be written: our level's row is not theirs to insert.
                 try await InventoryLevelRepository.finishPush(0, sentAt: Date(), resolution: "theirs", storefrontLocation: pair.location,
