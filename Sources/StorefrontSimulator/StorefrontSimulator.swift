@@ -11,7 +11,13 @@ import Synchronization
 public final class StorefrontSimulator: Sendable {
     let shops = Mutex<[String: SimulatedShop]>([:])
     let outbox = WebhookOutbox()
-    private let levelObserver = Mutex<(@Sendable (LevelChange) -> Void)?>(nil)
+    /// Boxed: a bare closure in a Mutex is re-wrapped in two reabstraction thunks at every `withLock` that reads
+    /// it (inout write-back), so each call walked a chain as long as the calls before it.
+    private let levelObserver = Mutex<LevelObserver?>(nil)
+
+    private struct LevelObserver {
+        let notify: @Sendable (LevelChange) -> Void
+    }
 
     public init() {}
 
@@ -25,7 +31,7 @@ public final class StorefrontSimulator: Sendable {
 
     /// Calls `observer` for every level an API write changes (the inventory benchmark's clock stops there).
     public func observeLevelChanges(_ observer: @escaping @Sendable (LevelChange) -> Void) {
-        levelObserver.withLock { $0 = observer }
+        levelObserver.withLock { $0 = LevelObserver(notify: observer) }
     }
 
     public func router() -> Router<SimulatorRequestContext> {
@@ -200,7 +206,7 @@ public final class StorefrontSimulator: Sendable {
         }
         if !replayed, let observer = levelObserver.withLock({ $0 }) {
             for change in result.changes {
-                observer(LevelChange(domain: domain, inventoryItemID: change.itemId, locationID: change.locationId,
+                observer.notify(LevelChange(domain: domain, inventoryItemID: change.itemId, locationID: change.locationId,
                                      available: change.quantityAfterChange))
             }
         }
