@@ -207,7 +207,7 @@ public final class StorefrontSimulator: Sendable {
         if !replayed, let observer = levelObserver.withLock({ $0 }) {
             for change in result.changes {
                 observer.notify(LevelChange(domain: domain, inventoryItemID: change.itemId, locationID: change.locationId,
-                                     available: change.quantityAfterChange))
+                                            available: change.quantityAfterChange))
             }
         }
         if !replayed {
