@@ -22,6 +22,12 @@ import Testing
         #expect(try text(parsed) == #"{"half":0.5,"one":1}"#)
     }
 
+    @Test func typedCollectionsAreWrittenLikeUntypedOnes() throws {
+        let body: [String: Any] = ["labels": ["b": "x", "a": "y"] as [String: String], "ids": [3, 1] as [Int],
+                                   "flags": [true] as [Bool], "count": NSNumber(value: 7)]
+        #expect(try text(body) == #"{"count":7,"flags":[true],"ids":[3,1],"labels":{"a":"y","b":"x"}}"#)
+    }
+
     @Test func refusesWhatJSONCannotHold() {
         #expect(throws: JSONText.Unencodable.self) { try JSONText.data(["x": Double.nan]) }
         #expect(throws: JSONText.Unencodable.self) { try JSONText.data(["x": Date()]) }
