@@ -29,15 +29,20 @@ struct InventoryBench: AsyncParsableCommand {
     @Option(help: "Linked products per shop.") var products = 300
     @Option(help: "Quant changes per second for the latency measurement.") var rate = 200
     @Option(help: "Seconds of the latency measurement.") var duration = 20
+    @Option(help: "Seconds of the same load before the measurement, not counted: the first changes meet cold connections and plans.")
+    var warmup = 2
     @Option(help: "Changes to the hot SKU.") var hotChanges = 1000
     @Option(help: "Webhook deliveries (10% more are replays of them).") var webhooks = 20_000
     @Option(help: "Connections delivering webhooks.") var connections = 16
     @Option(help: "Jobs the runner runs at once (STOCKYARD_JOB_CONCURRENCY).") var jobConcurrency = 64
     @Option(help: "Port for the simulator.") var simulatorPort = 18190
     @Option(help: "Port for Stockyard's API.") var apiPort = 18191
+    @Option(help: "Write each measured change as a line of seconds since the first commit and latency in ms (to see when slow ones happen).")
+    var samplesFile: String?
     @Flag(help: "One JSON object per figure instead of the table.") var json = false
 
     func run() async throws {
+        guard rate > 0, duration > 0, warmup >= 0 else { throw ValidationError("--rate and --duration must be positive, --warmup not negative") }
         var logger = Logger(label: "stockyard.bench")
         logger.logLevel = .warning
         let appURL = try DatabaseURL(parsing: databaseURL)
@@ -72,7 +77,7 @@ struct InventoryBench: AsyncParsableCommand {
                 let running = Task { try await runner.run() }
                 defer { running.cancel() }
                 try await settle(owner)
-                FileHandle.standardError.write(Data("stockyard-bench inventory: latency at \(rate) changes/s for \(duration) s\n".utf8))
+                FileHandle.standardError.write(Data("stockyard-bench inventory: latency at \(rate) changes/s for \(duration) s after \(warmup) s of warm-up\n".utf8))
                 let latency = try await measureLatency(fixture, simulator: simulator, app: app, logger: logger)
                 try await settle(owner)
                 let calls = try await measureHotSKU(fixture, simulator: simulator, simulatorURL: simulatorURL, app: app, owner: owner, logger: logger)
@@ -81,7 +86,7 @@ struct InventoryBench: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("stockyard-bench inventory: \(webhooks) webhook deliveries (+10% replays), processing paused\n".utf8))
                 let ingest = try await measureIngest(fixture, apiURL: apiURL, owner: owner)
                 return InventoryBenchReport(shops: shops, locations: locations, products: products, rate: rate, duration: duration,
-                                            jobConcurrency: jobConcurrency, latency: latency, hotChanges: hotChanges, hotCalls: calls, ingest: ingest)
+                                            warmup: warmup, jobConcurrency: jobConcurrency, latency: latency, hotChanges: hotChanges, hotCalls: calls, ingest: ingest)
             }
         }
         print(json ? report.json() : report.table())
@@ -130,7 +135,8 @@ struct InventoryBench: AsyncParsableCommand {
         var next = ContinuousClock.now
         var last: [LevelKey: Int] = [:]
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<(rate * duration) {
+            for index in 0..<(rate * (warmup + duration)) {
+                let measured = index >= rate * warmup
                 try await Task.sleep(until: next)
                 next += interval
                 let shop = fixture.shops.randomElement()!
@@ -140,16 +146,21 @@ struct InventoryBench: AsyncParsableCommand {
                 if value == last[key] { value += 1 }
                 last[key] = value
                 let chosen = value
-                ledger.expect(key, chosen)
+                // A warm-up change still replaces the key's expectation, so a late arrival of it is not taken for a measured one.
+                ledger.expect(key, measured ? chosen : nil)
                 group.addTask {
                     _ = try await quants.adjust(product: shop.products[i], location: shop.locations[k], adjustment: .counted(Decimal(chosen)),
                                                 company: shop.company, logger: logger)
-                    ledger.committed(key, chosen)
+                    if measured { ledger.committed(key, chosen) }
                 }
             }
             try await group.waitForAll()
         }
         try await Task.sleep(for: .seconds(2))
+        if let samplesFile {
+            let lines = ledger.timeline.map { String(format: "%.3f %.3f\n", $0.at, $0.milliseconds) }.joined()
+            try Data(lines.utf8).write(to: URL(fileURLWithPath: samplesFile))
+        }
         return ledger.sortedSamples
     }
 
@@ -277,15 +288,23 @@ final class LatencyLedger: Sendable {
     }
 
     private let pending = Mutex<[InventoryBench.LevelKey: Pending]>([:])
-    private let samples = Mutex<[Double]>([])
+    private let samples = Mutex<[(committedAt: ContinuousClock.Instant, milliseconds: Double)]>([])
 
-    func expect(_ key: InventoryBench.LevelKey, _ value: Int) { pending.withLock { $0[key] = Pending(value: value) } }
+    /// The value the key should reach next; nil when that change is not measured.
+    func expect(_ key: InventoryBench.LevelKey, _ value: Int?) { pending.withLock { $0[key] = value.map { Pending(value: $0) } } }
 
     func committed(_ key: InventoryBench.LevelKey, _ value: Int) { settle(key, value) { $0.committedAt = .now } }
 
     func arrived(_ key: InventoryBench.LevelKey, _ value: Int) { settle(key, value) { if $0.arrivedAt == nil { $0.arrivedAt = .now } } }
 
-    var sortedSamples: [Double] { samples.withLock { $0 }.sorted() }
+    var sortedSamples: [Double] { samples.withLock { $0 }.map(\.milliseconds).sorted() }
+
+    /// Each sample as (seconds after the first commit, latency in ms), in commit order.
+    var timeline: [(at: Double, milliseconds: Double)] {
+        let all = samples.withLock { $0 }.sorted { $0.committedAt < $1.committedAt }
+        guard let first = all.first?.committedAt else { return [] }
+        return all.map { (first.duration(to: $0.committedAt).inSeconds, $0.milliseconds) }
+    }
 
     private func settle(_ key: InventoryBench.LevelKey, _ value: Int, _ mark: (inout Pending) -> Void) {
         let done: Pending? = pending.withLock { table in
@@ -296,7 +315,7 @@ final class LatencyLedger: Sendable {
             return entry
         }
         if let done, let committed = done.committedAt, let arrived = done.arrivedAt {
-            samples.withLock { $0.append(max(0, committed.duration(to: arrived).inSeconds * 1000)) }
+            samples.withLock { $0.append((committed, max(0, committed.duration(to: arrived).inSeconds * 1000))) }
         }
     }
 }
