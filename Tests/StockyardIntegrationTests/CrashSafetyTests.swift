@@ -55,7 +55,7 @@ import Testing
 
     private static func count(state: String, in cluster: ThrowawayCluster, logger: Logger) async throws -> Int {
         try await DedicatedConnection.with(cluster.ownerURL, logger: logger) { connection in
-            let rows = try await connection.query("SELECT count(*)::int FROM stockyard.sync_jobs WHERE state::text = \(state)", logger: logger)
+            let rows = try await connection.query("SELECT count(*)::int FROM reporting.sync_jobs WHERE state::text = \(state)", logger: logger)
             for try await count in rows.decode(Int.self) { return count }
             return 0
         }

@@ -14,7 +14,7 @@ import Testing
     /// The company's `webhook.process` jobs, whatever their state.
     func webhookJobs(_ f: F, company: Int64? = nil) async throws -> Int {
         try await f.environment.app.withCompany(company ?? f.company.id, logger: f.environment.logger) { connection in
-            try await connection.rows("SELECT count(*)::int FROM stockyard.sync_jobs WHERE kind = 'webhook.process'")
+            try await connection.rows("SELECT count(*)::int FROM reporting.sync_jobs WHERE kind = 'webhook.process'")
                 .collect()[0].decode(Int.self)
         }
     }
@@ -51,9 +51,7 @@ import Testing
     /// That push ends (done) without recording a result, as a push that failed would leave its level.
     func finish(_ f: F, _ push: Int64) async throws {
         try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
-            _ = try await connection.rows("""
-                UPDATE stockyard.sync_jobs SET state = 'done', locked_until = NULL, locked_by = NULL, finished_at = now() WHERE id = \(push)
-                """).collect()
+            _ = try await connection.rows("SELECT * FROM stockyard.complete_leased_job(\(f.company.id), \(push), 'elsewhere')").collect()
         }
     }
 
@@ -187,7 +185,7 @@ import Testing
             _ = try await f.deliver(F.levelUpdate(F.itemA, at: F.retail, available: 8), eventID: "restocked")
             let jobs = try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
                 try await connection.rows("""
-                    SELECT count(*)::int FROM stockyard.sync_jobs j
+                    SELECT count(*)::int FROM reporting.sync_jobs j
                     JOIN stockyard.webhook_events e ON e.company_id = j.company_id AND e.id = (j.payload ->> 'event_id')::bigint
                     WHERE j.kind = 'webhook.process' AND e.event_key = 'restocked'
                     """).collect()[0].decode(Int.self)

@@ -42,7 +42,7 @@ public struct StockyardConfig: Sendable, Equatable {
         /// `STOCKYARD_JOB_RETRY_BASE_MS` / `STOCKYARD_JOB_RETRY_CAP_SECONDS`: exponential backoff with jitter.
         public var retryBaseMilliseconds = 1000
         public var retryCapSeconds = 300
-        /// `STOCKYARD_JOB_RETENTION_HOURS`: done jobs are kept this long, then purged in batches.
+        /// `STOCKYARD_JOB_RETENTION_HOURS`: done jobs are kept at least this long (their history is dropped a whole UTC day at a time, so up to a day longer).
         public var retentionHours = 24
         /// `STOCKYARD_JOB_SHUTDOWN_SECONDS`: on SIGTERM, in-flight jobs get this long to finish before they are released.
         public var shutdownSeconds = 10

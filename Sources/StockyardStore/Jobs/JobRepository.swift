@@ -3,7 +3,8 @@ import Logging
 import PostgresNIO
 import StockyardCore
 
-/// The operators' view of the sync jobs, always inside one company's scope.
+/// The operators' view of the sync jobs, always inside one company's scope. Reads see every job through
+/// `reporting.sync_jobs` (the queue's table and the done jobs' history, migration 0020); transitions apply to the queue's.
 public struct JobRepository: Sendable {
     let database: Database
 
@@ -17,7 +18,7 @@ public struct JobRepository: Sendable {
     public func list(company: Int64, filter: JobFilter, page: PageRequest, logger: Logger) async throws -> Page<SyncJob> {
         try await database.withCompany(company, logger: logger) { connection in
             let rows = try await connection.query("""
-                SELECT \(unescaped: Self.columns) FROM stockyard.sync_jobs
+                SELECT \(unescaped: Self.columns) FROM reporting.sync_jobs
                 WHERE company_id = \(company) AND id > \(page.afterID)
                   AND (\(filter.state?.rawValue)::text IS NULL OR state = \(filter.state?.rawValue))
                   AND (\(filter.kind)::text IS NULL OR kind = \(filter.kind))
@@ -82,7 +83,11 @@ public struct JobRepository: Sendable {
             let rows = try await connection.query(
                 "SELECT state FROM stockyard.sync_jobs WHERE company_id = \(company) AND id = \(id) FOR UPDATE", logger: logger
             ).collect()
-            guard let row = rows.first else { return nil }
+            guard let row = rows.first else {
+                // A done job is in the history, and nothing moves it from there.
+                guard let finished = try await load(id, company: company, on: connection, logger: logger) else { return nil }
+                throw AppError.conflict("job \(id) is \(finished.state.rawValue) and cannot be \(verb)")
+            }
             let state = JobState(rawValue: try row.decode(String.self)) ?? .pending
             guard state[keyPath: allowed] else { throw AppError.conflict("job \(id) is \(state.rawValue) and cannot be \(verb)") }
             try await connection.query("""
@@ -96,7 +101,7 @@ public struct JobRepository: Sendable {
 
     func load(_ id: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws -> SyncJob? {
         let rows = try await connection.query(
-            "SELECT \(unescaped: Self.columns) FROM stockyard.sync_jobs WHERE company_id = \(company) AND id = \(id)", logger: logger)
+            "SELECT \(unescaped: Self.columns) FROM reporting.sync_jobs WHERE company_id = \(company) AND id = \(id)", logger: logger)
         return try await Self.decode(rows).first
     }
 

@@ -108,12 +108,13 @@ public struct JobRunnerRepository: Sendable {
         }
     }
 
-    /// Deletes up to `limit` done jobs older than `retention`.
+    /// The history's upkeep (migration 0020): partitions for the days ahead, the days past `retention` dropped.
+    /// Returns the partitions dropped plus the rows of the default partition deleted.
     @discardableResult
-    public func purgeDone(olderThan retention: Duration, limit: Int, logger: Logger) async throws -> Int {
+    public func keepHistory(retention: Duration, logger: Logger) async throws -> Int {
         try await database.withConnection { connection in
             try await connection.query(
-                "SELECT stockyard.purge_done_jobs(make_interval(secs => \(retention.inSeconds)), \(limit)::int)", logger: logger
+                "SELECT stockyard.keep_job_history(make_interval(secs => \(retention.inSeconds)))", logger: logger
             ).collect()[0].decode(Int.self)
         }
     }

@@ -25,7 +25,7 @@ public final class JobRunner: Service, Sendable {
         public var retry: RetryPolicy
         public var retention: Duration
         public var shutdownGrace: Duration
-        /// How often expired leases are reclaimed and done jobs purged.
+        /// How often expired leases are reclaimed and the done jobs' history kept.
         public var housekeepingInterval: Duration
         /// Claim only these kinds (nil: every kind; a kind without a handler then goes dead).
         public var kinds: [String]?
@@ -363,7 +363,8 @@ public final class JobRunner: Service, Sendable {
         }
     }
 
-    /// Expired leases back to pending, done jobs and idempotency keys past retention purged in batches, depth gauge.
+    /// Expired leases back to pending, the done jobs' history kept (days past retention dropped), idempotency keys past
+    /// retention purged in batches, depth gauge.
     private func housekeeping() async {
         do {
             let reclaimed = try await jobs.reclaimExpired(logger: logger)
@@ -371,7 +372,7 @@ public final class JobRunner: Service, Sendable {
                 logger.warning("reclaimed jobs whose runner stopped without finishing them", metadata: ["jobs": "\(reclaimed)"])
                 wake.yield()
             }
-            while try await jobs.purgeDone(olderThan: settings.retention, limit: 1000, logger: logger) == 1000 {}
+            try await jobs.keepHistory(retention: settings.retention, logger: logger)
             while try await idempotencyKeys.purgeExpired(limit: 1000, logger: logger) == 1000 {}
             metrics?.depth.set(Int64(try await jobs.depth(logger: logger)))
         } catch {
