@@ -104,11 +104,15 @@ import Testing
             let listed = try await client.send(.get, "/v1/jobs?state=done", token: b.token).decode(Page<SyncJob>.self)
             #expect(listed.items.allSatisfy { $0.id != id })
         }
-        let (inView, inHistory) = try await environment.app.withCompany(b.id, logger: environment.logger) { connection in
+        // The app role may delete from the queue now (a finish moves the job): only its own company's jobs.
+        let waiting = try await environment.enqueue(kinds("waiting"), company: a.id)
+        let (inView, inHistory, deleted) = try await environment.app.withCompany(b.id, logger: environment.logger) { connection in
             (try await connection.rows("SELECT count(*)::int FROM reporting.sync_jobs WHERE id = \(id)").collect()[0].decode(Int.self),
-             try await connection.rows("SELECT count(*)::int FROM stockyard.sync_job_history WHERE id = \(id)").collect()[0].decode(Int.self))
+             try await connection.rows("SELECT count(*)::int FROM stockyard.sync_job_history WHERE id = \(id)").collect()[0].decode(Int.self),
+             try await connection.rows("DELETE FROM stockyard.sync_jobs WHERE id = \(waiting) RETURNING 1").collect().count)
         }
-        #expect(inView == 0 && inHistory == 0)
+        #expect(inView == 0 && inHistory == 0 && deleted == 0)
+        #expect(try await environment.job(waiting, company: a.id)?.state == .pending, "B's delete touched nothing of A's")
         await expectSQLState("42501") {
             try await environment.app.withCompany(b.id, logger: environment.logger) { connection in
                 _ = try await connection.rows("""
