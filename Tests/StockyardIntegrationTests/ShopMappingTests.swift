@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import PostgresNIO
 import StockyardCore
 import StockyardStore
 import Testing
@@ -170,6 +171,45 @@ import Testing
             let created = try await f.api.send(.post, "\(f.shopPath)/variants/import", token: f.token, json: #"{"create_products":true}"#)
                 .decode(VariantImportSummary.self)
             #expect(created.productsCreated == 1 && created.linkedBySku == 1, "NOPE became a product and was linked: \(created)")
+        }
+    }
+
+    /// Migration 0024: an import leaves the storefront tables analyzed, so the plans every delivery and push caches are
+    /// not made without statistics; the statistics stay out of the app role's sight.
+    @Test func anImportLeavesTheStorefrontTablesAnalyzed() async throws {
+        try await F.with(live: false) { f in
+            let env = f.environment
+            func lastAnalyzed(_ table: String) async throws -> Date? {
+                try await env.owner.withConnection { connection in
+                    try await connection.query("SELECT last_analyze FROM pg_stat_user_tables WHERE relid = \(table)::regclass",
+                                               logger: env.logger).collect().first?.decode(Date?.self)
+                }
+            }
+            let before = try await env.owner.withConnection { connection in
+                try await connection.query("SELECT clock_timestamp()", logger: env.logger).collect()[0].decode(Date.self)
+            }
+            try await f.simulator.control(.post, "/_simulator/shops", #"""
+                {"domain":"\#(f.domain)","access_token":"\#(F.accessToken)","webhook_secret":"\#(F.webhookSecret)",
+                 "variants":[{"id":1,"sku":"S1","inventory_item_id":11,"status":"ACTIVE"}]}
+                """#)
+            #expect(try await f.api.send(.post, "\(f.shopPath)/variants/import", token: f.token).status == .ok)
+            let variants = try await lastAnalyzed("stockyard.storefront_variants")
+            let locations = try await lastAnalyzed("stockyard.storefront_locations")
+            #expect(variants.map { $0 >= before } == true, "variants analyzed at \(String(describing: variants)), import began \(before)")
+            #expect(locations.map { $0 >= before } == true, "locations analyzed at \(String(describing: locations))")
+
+            // The app role sees no statistics of the tenant tables: pg_statistic is refused, pg_stats hides them.
+            try await env.app.withCompany(f.company.id, logger: env.logger) { connection in
+                let shown = try await connection.query("""
+                    SELECT count(*)::int FROM pg_stats WHERE schemaname = 'stockyard' AND tablename = 'storefront_variants'
+                    """, logger: env.logger).collect()[0].decode(Int.self)
+                #expect(shown == 0)
+            }
+            await #expect(throws: PSQLError.self) {
+                try await env.app.withConnection { connection in
+                    _ = try await connection.query("SELECT count(*) FROM pg_statistic", logger: env.logger).collect()
+                }
+            }
         }
     }
 

@@ -11,10 +11,10 @@ public struct StorefrontLocationRepository: Sendable {
     public init(database: Database) { self.database = database }
 
     /// Adds the storefront's new locations (pending), renames known ones, and marks the ones it no longer lists
-    /// inactive. Returns the whole map.
+    /// inactive. Returns the whole map. Then the tables are analyzed (`StorefrontStatistics`).
     public func importListed(_ listed: [ListedStorefrontLocation], shop: Int64, company: Int64,
                              logger: Logger) async throws -> [StorefrontLocation] {
-        try await database.withCompany(company, logger: logger) { connection in
+        let imported = try await database.withCompany(company, logger: logger) { connection in
             try await connection.query("""
                 WITH listed AS (
                     SELECT * FROM unnest(\(listed.map(\.externalId))::bigint[], \(listed.map(\.name))::text[]) AS l(external_id, name)
@@ -31,6 +31,8 @@ public struct StorefrontLocationRepository: Sendable {
                 """, logger: logger)
             return try await list(shop: shop, company: company, on: connection, logger: logger)
         }
+        await StorefrontStatistics.refresh(database, logger: logger)
+        return imported
     }
 
     public func list(shop: Int64, company: Int64, logger: Logger) async throws -> [StorefrontLocation] {

@@ -12,10 +12,11 @@ public struct StorefrontVariantRepository: Sendable {
 
     /// Upserts the listed variants (variants no longer listed become inactive), creates products for unmatched
     /// active variants with a SKU when `createProducts` (the shop must allow it), then matches every unlinked variant.
-    /// One transaction; reads only the products whose SKU or barcode a variant names.
+    /// One transaction; reads only the products whose SKU or barcode a variant names. Then the tables are analyzed
+    /// (`StorefrontStatistics`).
     public func importListed(_ listed: [ListedVariant], createProducts: Bool, shop: Int64, company: Int64,
                              logger: Logger) async throws -> VariantImportSummary {
-        try await database.withCompany(company, logger: logger) { connection in
+        let imported = try await database.withCompany(company, logger: logger) { connection in
             if createProducts {
                 let allowed = try await connection.query("""
                     SELECT allow_product_creation FROM stockyard.shops WHERE company_id = \(company) AND id = \(shop)
@@ -52,6 +53,8 @@ public struct StorefrontVariantRepository: Sendable {
             try await match(shop: shop, company: company, into: &summary, on: connection, logger: logger)
             return summary
         }
+        await StorefrontStatistics.refresh(database, logger: logger)
+        return imported
     }
 
     /// Products for active unlinked variants whose SKU no product has yet: named and coded by the SKU.
