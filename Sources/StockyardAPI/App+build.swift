@@ -76,26 +76,29 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<AppRequestCon
     HealthController(database: database, expectedMigrations: dependencies.expectedMigrations).register(on: router)
     MetricsController(registry: dependencies.registry, database: database).register(on: router)
     OpenAPIController().register(on: router)
-    WebhookController(events: WebhookEventRepository(database: database), secrets: dependencies.secrets,
-                      logger: Logger(label: "stockyard.webhooks")).register(on: router)
+    let events = WebhookEventRepository(database: database)
+    let webhookShops = WebhookShopCache(events: events, secrets: dependencies.secrets)
+    WebhookController(events: events, shops: webhookShops, logger: Logger(label: "stockyard.webhooks")).register(on: router)
 
     let authenticator = TokenAuthenticator(tokens: TokenRepository(database: database), cache: dependencies.tokenCache)
     let v1 = router.group("v1").add(middleware: authenticator)
     MeController(companies: CompanyRepository(database: database)).register(on: v1)
     TokenController(tokens: TokenRepository(database: database), cache: dependencies.tokenCache).register(on: v1)
     JobController(jobs: JobRepository(database: database)).register(on: v1)
+
+    // Business writes take an Idempotency-Key. Not the token routes: a replay would have to store the secret. Nor
+    // the routes that call the storefront (on `v1`): the key's transaction would stay open across those calls.
+    let retryable = router.group("v1").add(middleware: authenticator)
+        .add(middleware: IdempotencyMiddleware(keys: IdempotencyKeyRepository(database: database)))
     CutoverController(cutover: CutoverRepository(database: database),
-                      preview: CutoverPreview(database: database, secrets: dependencies.secrets)).register(on: v1)
+                      preview: CutoverPreview(database: database, secrets: dependencies.secrets)).register(on: retryable, storefrontCalls: v1)
     ShopMappingController(shops: ShopRepository(database: database, secrets: dependencies.secrets),
                           locations: StorefrontLocationRepository(database: database),
                           variants: StorefrontVariantRepository(database: database),
-                          importer: StorefrontImport(database: database, secrets: dependencies.secrets)).register(on: v1)
-
-    // Business writes take an Idempotency-Key. Not the token routes: a replay would have to store the secret.
-    let retryable = router.group("v1").add(middleware: authenticator)
-        .add(middleware: IdempotencyMiddleware(keys: IdempotencyKeyRepository(database: database)))
+                          importer: StorefrontImport(database: database, secrets: dependencies.secrets)).register(on: retryable, storefrontCalls: v1)
     ShopController(shops: ShopRepository(database: database, secrets: dependencies.secrets),
-                   levels: InventoryLevelRepository(database: database), drift: DriftRepository(database: database)).register(on: retryable)
+                   levels: InventoryLevelRepository(database: database), drift: DriftRepository(database: database),
+                   webhookShops: webhookShops).register(on: retryable)
     LocationController(locations: LocationRepository(database: database)).register(on: retryable)
     ProductController(products: ProductRepository(database: database)).register(on: retryable)
     WarehouseController(warehouses: WarehouseRepository(database: database)).register(on: retryable)

@@ -110,6 +110,65 @@ import Testing
         }
     }
 
+    @Test func aDeadJobHoldsUpItsOwnShopsChecklistOnly() async throws {
+        try await F.with(live: false) { f in
+            let domain = "second-shop.myshopify.com"
+            let created = try await f.api.send(.post, "/v1/shops", token: f.token,
+                                               json: #"{"name":"Second","domain":"\#(domain)","webhook_secret":"whsec_second"}"#)
+            let second = try created.json()["id"] as? Int ?? 0
+            #expect(try await f.deliver(F.levelUpdate(F.itemA, at: F.online, available: 1), domain: domain, secret: "whsec_second").status == .ok)
+            func deadJob(_ kind: String, _ payload: String) async throws {
+                _ = try await f.environment.owner.collect("""
+                    INSERT INTO stockyard.sync_jobs (company_id, kind, payload, state) VALUES (\(f.company.id), \(kind), \(unescaped: payload), 'dead')
+                    """)
+            }
+            func failedJobsItemOpen(_ shop: Int) async throws -> Bool {
+                let report = try await f.api.send(.get, "/v1/shops/\(shop)/cutover/checklist", token: f.token).decode(CutoverChecklistReport.self)
+                return open(report).contains("failed_jobs_reviewed")
+            }
+            try await deadJob("webhook.process", "(SELECT jsonb_build_object('event_id', max(id)) FROM stockyard.webhook_events WHERE shop_id = \(second))")
+            #expect(try await failedJobsItemOpen(second), "the second shop's dead webhook job")
+            #expect(try await !failedJobsItemOpen(Int(f.shop.id)), "another shop's dead job is not this shop's to review")
+
+            try await deadJob("inventory.push", """
+                (SELECT jsonb_build_object('storefront_location_id', min(id), 'product_id', \(f.productA.id))
+                 FROM stockyard.storefront_locations WHERE shop_id = \(f.shop.id))
+                """)
+            #expect(try await failedJobsItemOpen(Int(f.shop.id)), "this shop's own dead push")
+
+            // A stage counts the dead opening-stock pushes queued from it until the next stage, not the later ones.
+            for skus in [#"["SKU-A"]"#, #"["SKU-B"]"#] {
+                #expect(try await f.api.send(.post, "\(f.shopPath)/cutover/opening-stock", token: f.token, json: #"{"skus":\#(skus)}"#).status == .accepted)
+            }
+            try await deadJob("inventory.push", """
+                (SELECT jsonb_build_object('storefront_location_id', min(id), 'product_id', \(f.productB.id), 'opening_stock', true)
+                 FROM stockyard.storefront_locations WHERE shop_id = \(f.shop.id))
+                """)
+            let stages = try await f.api.send(.get, "\(f.shopPath)/cutover/progress", token: f.token).json()["items"] as? [[String: Any]] ?? []
+            #expect(stages.map { $0["failed"] as? Int } == [0, 1], "\(stages)")
+        }
+    }
+
+    @Test func aRetriedStageOrGoLiveWithItsKeyActsOnce() async throws {
+        try await F.with(live: false) { f in
+            try await f.count(f.productA, 10)
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "stage-1"]
+            let first = try await f.api.send(.post, "\(f.shopPath)/cutover/opening-stock", token: f.token, json: #"{"skus":["SKU-A"]}"#, headers: key)
+            let retry = try await f.api.send(.post, "\(f.shopPath)/cutover/opening-stock", token: f.token, json: #"{"skus":["SKU-A"]}"#, headers: key)
+            #expect(first.status == .accepted && retry.status == .accepted, "\(retry.text)")
+            #expect(retry.headers[HTTPField.Name("Idempotent-Replayed")!] == "true" && retry.body == first.body)
+            let stages = try await f.api.send(.get, "\(f.shopPath)/cutover/progress", token: f.token).json()["items"] as? [[String: Any]] ?? []
+            #expect(stages.count == 1, "one stage recorded, not two: \(stages)")
+
+            let live: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "live-1"]
+            let forced = #"{"force":true,"reason":"a retried go-live"}"#
+            let wentLive = try await f.api.send(.post, "\(f.shopPath)/cutover/go-live", token: f.token, json: forced, headers: live)
+            let again = try await f.api.send(.post, "\(f.shopPath)/cutover/go-live", token: f.token, json: forced, headers: live)
+            #expect(wentLive.status == .ok && again.status == .ok, "the retry replays the 200, not a 409: \(again.text)")
+            #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+        }
+    }
+
     @Test func anotherCompanyCannotRunTheCutover() async throws {
         try await F.with(live: false) { f in
             let b = try await f.environment.makeCompany()

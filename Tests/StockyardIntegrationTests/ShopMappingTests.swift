@@ -45,6 +45,23 @@ import Testing
         }
     }
 
+    @Test func aNewSecretOrANewShopIsHonouredOnTheNextDelivery() async throws {
+        try await F.with(live: false) { f in
+            let body = F.levelUpdate(F.itemA, at: F.retail, available: 1)
+            #expect(try await f.deliver(body).status == .ok)   // the endpoint now holds the shop's current secret
+            let rotated = try await f.api.send(.patch, f.shopPath, token: f.token, json: #"{"webhook_secret":"whsec_next"}"#)
+            #expect(rotated.status == .ok)
+            #expect(try await f.deliver(body, secret: "whsec_next").status == .ok, "no wait for the endpoint's cache")
+
+            let domain = "opened-today.myshopify.com"
+            #expect(try await f.deliver(body, domain: domain, secret: "whsec_today").status == .unauthorized, "no such shop yet")
+            let created = try await f.api.send(.post, "/v1/shops", token: f.token,
+                                               json: #"{"name":"Opened today","domain":"\#(domain)","webhook_secret":"whsec_today"}"#)
+            #expect(created.status == .created)
+            #expect(try await f.deliver(body, domain: domain, secret: "whsec_today").status == .ok, "the new shop answers at once")
+        }
+    }
+
     @Test func badShopInputIsRefusedByField() async throws {
         try await F.with(live: false) { f in
             let cases: [(String, String)] = [

@@ -23,9 +23,11 @@ struct CutoverController {
 
     struct Stages: ResponseEncodable { let items: [OpeningStockStage] }
 
-    func register(on group: RouterGroup<AppRequestContext>) {
+    /// The preview reads the storefront and writes nothing, so it is not held in an `Idempotency-Key`'s transaction;
+    /// the opening stock and going live take the key.
+    func register(on group: RouterGroup<AppRequestContext>, storefrontCalls: RouterGroup<AppRequestContext>) {
         group.get("shops/:id/cutover/checklist", use: checklist)
-        group.post("shops/:id/cutover/preview", use: runPreview)
+        storefrontCalls.post("shops/:id/cutover/preview", use: runPreview)
         group.post("shops/:id/cutover/opening-stock", use: openingStock)
         group.get("shops/:id/cutover/progress", use: progress)
         group.post("shops/:id/cutover/go-live", use: goLive)

@@ -9,6 +9,8 @@ struct ShopController {
     let shops: ShopRepository
     let levels: InventoryLevelRepository
     let drift: DriftRepository
+    /// The webhook endpoint's shops, forgotten when a shop is created or changed here.
+    let webhookShops: WebhookShopCache
 
     /// The writable fields, for POST (with name and domain) and PATCH. Left out: unchanged; null: cleared.
     struct SettingsRequest: Decodable {
@@ -66,6 +68,7 @@ struct ShopController {
         var settings = input.settings
         settings.name = .absent
         let shop = try await shops.create(name: name, domain: domain, settings: settings, company: principal.companyID, logger: context.logger)
+        webhookShops.forgetAll()
         return EditedResponse(status: .created, response: shop)
     }
 
@@ -82,6 +85,7 @@ struct ShopController {
         guard let shop = try await shops.update(id: id, settings: input.settings, company: principal.companyID, logger: context.logger) else {
             throw AppError.notFound("shop")
         }
+        webhookShops.forgetAll()
         return shop
     }
 

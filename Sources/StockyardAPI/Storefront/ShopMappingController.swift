@@ -36,12 +36,14 @@ struct ShopMappingController {
     struct Confirmed: ResponseEncodable { let confirmed: Int }
     struct LocationList: ResponseEncodable { let items: [StorefrontLocation] }
 
-    func register(on group: RouterGroup<AppRequestContext>) {
+    /// The imports call the storefront, so they are not held in an `Idempotency-Key`'s transaction meanwhile; an
+    /// import is safe to retry as it is (it brings the same rows up to date). The other writes take the key.
+    func register(on group: RouterGroup<AppRequestContext>, storefrontCalls: RouterGroup<AppRequestContext>) {
         group.get("shops/:id/locations", use: listLocations)
-        group.post("shops/:id/locations/import", use: importLocations)
+        storefrontCalls.post("shops/:id/locations/import", use: importLocations)
         group.patch("shops/:id/locations/:locationId", use: updateLocation)
         group.get("shops/:id/variants", use: listVariants)
-        group.post("shops/:id/variants/import", use: importVariants)
+        storefrontCalls.post("shops/:id/variants/import", use: importVariants)
         group.post("shops/:id/variants/confirm", use: confirm)
         group.put("shops/:id/variants/:variantId/product", use: link)
         group.delete("shops/:id/variants/:variantId/product", use: unlink)

@@ -12,8 +12,8 @@ struct WebhookController {
     let shops: WebhookShopCache
     let queue: WebhookIngestQueue
 
-    init(events: WebhookEventRepository, secrets: SecretBox?, logger: Logger) {
-        self.shops = WebhookShopCache(events: events, secrets: secrets)
+    init(events: WebhookEventRepository, shops: WebhookShopCache, logger: Logger) {
+        self.shops = shops
         self.queue = WebhookIngestQueue(events: events, logger: logger)
     }
 

@@ -5,8 +5,9 @@ import StockyardStore
 import Synchronization
 
 /// The shop a webhook domain names and its opened secrets, kept for one second: a burst of deliveries costs one
-/// lookup and one unsealing per shop per second instead of one each. A rotation or a disconnection takes effect
-/// within that second. Unknown domains are remembered too, so a flood of forgeries does not reach Postgres.
+/// lookup and one unsealing per shop per second instead of one each. Unknown domains are remembered too, so a flood
+/// of forgeries does not reach Postgres. A shop created or changed through this process is forgotten at once (a new
+/// secret or a new shop answers on the next delivery); one changed by another process takes effect within the second.
 final class WebhookShopCache: Sendable {
     struct Entry: Sendable {
         let shop: WebhookShop?
@@ -35,6 +36,12 @@ final class WebhookShopCache: Sendable {
             entries[domain] = entry
         }
         return entry
+    }
+
+    /// Forgets every shop: after a shop is created or its settings change. Shop writes are rare, so dropping all
+    /// is simpler than tracking which domain changed, and costs one lookup per active shop.
+    func forgetAll() {
+        entries.withLock { $0.removeAll() }
     }
 
     /// A secret that does not open (another key) is left out, so the delivery is refused rather than failing.

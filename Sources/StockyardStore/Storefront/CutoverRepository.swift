@@ -120,6 +120,17 @@ public struct CutoverRepository: Sendable {
             """, logger: logger).collect()[0].decode(Int64.self)
     }
 
+    /// A storefront job `j` of shop `s`: a push to one of its locations, or the processing of one of its webhooks
+    /// (so one shop's failures do not hold up another's checklist).
+    static let jobOfShop = """
+        (j.kind = 'inventory.push' AND EXISTS (
+             SELECT FROM stockyard.storefront_locations l
+             WHERE l.company_id = j.company_id AND l.id = (j.payload->>'storefront_location_id')::bigint AND l.shop_id = s.id)
+         OR j.kind = 'webhook.process' AND EXISTS (
+             SELECT FROM stockyard.webhook_events w
+             WHERE w.company_id = j.company_id AND w.id = (j.payload->>'event_id')::bigint AND w.shop_id = s.id))
+        """
+
     static func stages(shop: Int64, company: Int64, only: Int64?, on connection: PostgresConnection, logger: Logger) async throws -> [OpeningStockStage] {
         let rows = try await connection.query("""
             SELECT e.id, e.created_at, e.detail->'skus', e.detail->'category_ids', (e.detail->>'levels')::int,
@@ -130,9 +141,13 @@ public struct CutoverRepository: Sendable {
                            OR a.sku IN (SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(e.detail->'skus') = 'array' THEN e.detail->'skus' END))
                            OR p.categ_id IN (SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(e.detail->'category_ids') = 'array'
                                                                                    THEN e.detail->'category_ids' END)::bigint))),
-                   (SELECT count(*)::int FROM stockyard.sync_jobs j
+                   (SELECT count(*)::int FROM stockyard.sync_jobs j, stockyard.shops s
                     WHERE j.company_id = e.company_id AND j.kind = 'inventory.push' AND j.state = 'dead' AND j.created_at >= e.created_at
-                      AND (j.payload->>'opening_stock')::boolean)
+                      AND (j.payload->>'opening_stock')::boolean AND s.company_id = e.company_id AND s.id = e.shop_id
+                      AND \(unescaped: Self.jobOfShop)
+                      AND NOT EXISTS (SELECT FROM stockyard.cutover_events n   -- a later stage's jobs are its own
+                                      WHERE n.company_id = e.company_id AND n.shop_id = e.shop_id AND n.kind = 'opening_stock'
+                                        AND n.id > e.id AND n.created_at <= j.created_at))
             FROM stockyard.cutover_events e
             WHERE e.company_id = \(company) AND e.shop_id = \(shop) AND e.kind = 'opening_stock' AND (\(only)::bigint IS NULL OR e.id = \(only))
             ORDER BY e.id
@@ -179,7 +194,7 @@ public struct CutoverRepository: Sendable {
                         WHERE w.company_id = l.company_id AND w.shop_id = l.shop_id AND w.topic = 'inventory_levels/update'
                           AND w.payload->>'location_id' = l.external_id::text)),
                    (SELECT count(*)::int FROM stockyard.sync_jobs j
-                    WHERE j.company_id = s.company_id AND j.state = 'dead' AND j.kind IN ('inventory.push', 'webhook.process')),
+                    WHERE j.company_id = s.company_id AND j.state = 'dead' AND \(unescaped: Self.jobOfShop)),
                    s.monitoring_owner
             FROM stockyard.shops s WHERE s.company_id = \(company) AND s.id = \(shop)
             """, logger: logger).collect()[0]
