@@ -39,7 +39,7 @@ struct DemoStorefront {
         settings.webhookSecret = .value(Self.webhookSecret)
         settings.inventoryDirection = .value(.warehouseToShop)
         settings.monitoringOwner = .value("demo@stockyard.local")
-        let existing = try await shops.list(company: company, shop: nil, logger: logger).first { $0.domain == Self.domain }
+        let existing = try await shops.list(company: company, shop: nil, page: PageRequest(limit: PageRequest.maxLimit), logger: logger).items.first { $0.domain == Self.domain }
         let shop = if let existing {
             try await shops.update(id: existing.id, settings: settings, company: company, logger: logger) ?? existing
         } else {

@@ -48,6 +48,22 @@ import Testing
         #expect(page.items == [1, 2] && page.nextCursor == "c2")
         #expect(PageRequest(limit: 3).page(from: [1, 2, 3] as [Int64], id: { $0 }).nextCursor == nil)
     }
+
+    @Test func pairPagesCarryBothPartsOfTheKey() throws {
+        #expect(try PairPageRequest(limit: nil, cursor: nil) == PairPageRequest(limit: 50, afterFirst: 0, afterSecond: 0))
+        #expect(try PairPageRequest(limit: "2", cursor: "c7.42") == PairPageRequest(limit: 2, afterFirst: 7, afterSecond: 42))
+        for bad in ["c42", "7.42", "c7.", "c.42", "c7.42.1", "c0.3", "cx.y"] {
+            #expect(throws: AppError.invalid(field: "cursor", detail: "'cursor' is not a cursor this API returned"), "\(bad)") {
+                try PairPageRequest(limit: nil, cursor: bad)
+            }
+        }
+        #expect(throws: AppError.self) { try PairPageRequest(limit: "0", cursor: nil) }
+        struct Level: Encodable, Sendable { let location: Int64, variant: Int64 }
+        let rows = [Level(location: 1, variant: 5), Level(location: 1, variant: 9), Level(location: 2, variant: 3)]
+        let page = PairPageRequest(limit: 2).page(from: rows, key: { ($0.location, $0.variant) })
+        #expect(page.items.map(\.variant) == [5, 9] && page.nextCursor == "c1.9")
+        #expect(PairPageRequest(limit: 3).page(from: rows, key: { ($0.location, $0.variant) }).nextCursor == nil)
+    }
 }
 
 @Suite struct CheckConstraintFieldTests {

@@ -168,5 +168,41 @@ import Testing
         }
     }
 
+    @Test func theShopsListsArePagedByCursor() async throws {
+        try await F.with(live: false) { f in
+            func all<Item: Codable & Sendable>(_ path: String, limit: Int, as: Item.Type) async throws -> (items: [Item], pages: Int) {
+                var items: [Item] = [], cursor: String?, pages = 0
+                repeat {
+                    let separator = path.contains("?") ? "&" : "?"
+                    let response = try await f.api.send(.get, "\(path)\(separator)limit=\(limit)\(cursor.map { "&cursor=\($0)" } ?? "")", token: f.token)
+                    #expect(response.status == .ok, "\(response.text)")
+                    let page = try response.decode(Page<Item>.self)
+                    items += page.items
+                    cursor = page.nextCursor
+                    pages += 1
+                } while cursor != nil && pages < 20
+                return (items, pages)
+            }
+            let whole = try await all("\(f.shopPath)/availability", limit: 200, as: InventoryLevel.self)
+            let paged = try await all("\(f.shopPath)/availability", limit: 1, as: InventoryLevel.self)
+            #expect(whole.items.count == 4 && whole.pages == 1, "two products at two enabled locations")
+            #expect(paged.pages == 4 && paged.items.map(\.productId) == whole.items.map(\.productId)
+                    && paged.items.map(\.storefrontLocationId) == whole.items.map(\.storefrontLocationId))
+            #expect(try await all("\(f.shopPath)/availability?sku=SKU-A", limit: 1, as: InventoryLevel.self).items.count == 2)
+
+            let locations = try await all("\(f.shopPath)/locations", limit: 2, as: StorefrontLocation.self)
+            #expect(locations.items.count == 3 && locations.pages == 2 && Set(locations.items.map(\.id)).count == 3)
+            _ = try await f.api.send(.post, "/v1/shops", token: f.token, json: #"{"name":"Second","domain":"paged.myshopify.com"}"#)
+            let shops = try await all("/v1/shops", limit: 1, as: Shop.self)
+            #expect(shops.items.map(\.domain).count == 2 && shops.pages == 2)
+
+            for path in ["\(f.shopPath)/availability?cursor=c12", "\(f.shopPath)/locations?cursor=c1.2", "/v1/shops?limit=0"] {
+                let refused = try await f.api.send(.get, path, token: f.token)
+                let field = try refused.json()["field"] as? String
+                #expect(refused.status == .unprocessableContent && ["cursor", "limit"].contains(field), "\(path)")
+            }
+        }
+    }
+
     struct Availability: Decodable { let items: [InventoryLevel] }
 }

@@ -41,8 +41,6 @@ struct ShopController {
         }
     }
 
-    struct ShopList: ResponseEncodable { let items: [Shop] }
-    struct Availability: ResponseEncodable { let items: [InventoryLevel] }
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.get("shops", use: list)
@@ -54,9 +52,11 @@ struct ShopController {
         group.post("shops/:id/reconcile", use: reconcile)
     }
 
-    func list(request: Request, context: AppRequestContext) async throws -> ShopList {
+    func list(request: Request, context: AppRequestContext) async throws -> Page<Shop> {
         let principal = try context.require(.shopsRead)
-        return ShopList(items: try await shops.list(company: principal.companyID, shop: principal.shopID, logger: context.logger))
+        let query = request.uri.queryParameters
+        let page = try PageRequest(limit: query.get("limit"), cursor: query.get("cursor"))
+        return try await shops.list(company: principal.companyID, shop: principal.shopID, page: page, logger: context.logger)
     }
 
     func create(request: Request, context: AppRequestContext) async throws -> EditedResponse<Shop> {
@@ -89,11 +89,12 @@ struct ShopController {
         return shop
     }
 
-    func availability(request: Request, context: AppRequestContext) async throws -> Availability {
+    func availability(request: Request, context: AppRequestContext) async throws -> Page<InventoryLevel> {
         let (principal, id) = try Self.shop(context, .shopsRead)
         try await Self.requireShop(id, principal, shops, context)
-        let sku = request.uri.queryParameters.get("sku")
-        return Availability(items: try await levels.availability(shop: id, sku: sku, company: principal.companyID, logger: context.logger))
+        let query = request.uri.queryParameters
+        let page = try PairPageRequest(limit: query.get("limit"), cursor: query.get("cursor"))
+        return try await levels.availability(shop: id, sku: query.get("sku"), page: page, company: principal.companyID, logger: context.logger)
     }
 
     func listDrift(request: Request, context: AppRequestContext) async throws -> Page<DriftEvent> {

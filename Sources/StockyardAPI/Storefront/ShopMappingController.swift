@@ -49,10 +49,12 @@ struct ShopMappingController {
         group.delete("shops/:id/variants/:variantId/product", use: unlink)
     }
 
-    func listLocations(request: Request, context: AppRequestContext) async throws -> LocationList {
+    func listLocations(request: Request, context: AppRequestContext) async throws -> Page<StorefrontLocation> {
         let (principal, shop) = try ShopController.shop(context, .shopsRead)
         try await ShopController.requireShop(shop, principal, shops, context)
-        return LocationList(items: try await locations.list(shop: shop, company: principal.companyID, logger: context.logger))
+        let query = request.uri.queryParameters
+        let page = try PageRequest(limit: query.get("limit"), cursor: query.get("cursor"))
+        return try await locations.list(shop: shop, page: page, company: principal.companyID, logger: context.logger)
     }
 
     func importLocations(request: Request, context: AppRequestContext) async throws -> LocationList {

@@ -11,13 +11,15 @@ public struct InventoryLevelRepository: Sendable {
     public init(database: Database) { self.database = database }
 
     /// The shop's levels, optionally for one SKU.
-    public func availability(shop: Int64, sku: String?, company: Int64, logger: Logger) async throws -> [InventoryLevel] {
+    public func availability(shop: Int64, sku: String?, page: PairPageRequest, company: Int64, logger: Logger) async throws -> Page<InventoryLevel> {
         try await database.withCompany(company, logger: logger) { connection in
-            try await Self.decode(connection.query("""
+            let levels = try await Self.decode(connection.query("""
                 SELECT \(unescaped: Self.columns) FROM reporting.inventory_availability a
                 WHERE a.company_id = \(company) AND a.shop_id = \(shop) AND (\(sku)::text IS NULL OR a.sku = \(sku))
-                ORDER BY a.storefront_location_id, a.variant_id
+                  AND (a.storefront_location_id, a.variant_id) > (\(page.afterFirst), \(page.afterSecond))
+                ORDER BY a.storefront_location_id, a.variant_id LIMIT \(page.limit + 1)
                 """, logger: logger)).map(\.level)
+            return page.page(from: levels, key: { ($0.storefrontLocationId, $0.variantId) })
         }
     }
 

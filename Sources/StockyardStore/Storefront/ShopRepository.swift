@@ -47,12 +47,13 @@ public struct ShopRepository: Sendable {
         }
     }
 
-    public func list(company: Int64, shop: Int64?, logger: Logger) async throws -> [Shop] {
+    public func list(company: Int64, shop: Int64?, page: PageRequest, logger: Logger) async throws -> Page<Shop> {
         try await database.withCompany(company, logger: logger) { connection in
-            try await Self.decode(connection.query("""
+            page.page(from: try await Self.decode(connection.query("""
                 SELECT \(unescaped: Self.columns) FROM stockyard.shops
-                WHERE company_id = \(company) AND (\(shop)::bigint IS NULL OR id = \(shop)) ORDER BY id
-                """, logger: logger))
+                WHERE company_id = \(company) AND (\(shop)::bigint IS NULL OR id = \(shop)) AND id > \(page.afterID)
+                ORDER BY id LIMIT \(page.limit + 1)
+                """, logger: logger)), id: \.id)
         }
     }
 

@@ -35,17 +35,20 @@ public struct StorefrontLocationRepository: Sendable {
         return imported
     }
 
-    public func list(shop: Int64, company: Int64, logger: Logger) async throws -> [StorefrontLocation] {
+    public func list(shop: Int64, page: PageRequest, company: Int64, logger: Logger) async throws -> Page<StorefrontLocation> {
         try await database.withCompany(company, logger: logger) { connection in
-            try await list(shop: shop, company: company, on: connection, logger: logger)
+            page.page(from: try await list(shop: shop, company: company, after: page.afterID, limit: page.limit + 1, on: connection,
+                                           logger: logger), id: \.id)
         }
     }
 
-    func list(shop: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws -> [StorefrontLocation] {
+    /// The shop's locations in id order after `after`, at most `limit` of them (all without one).
+    func list(shop: Int64, company: Int64, after: Int64 = 0, limit: Int? = nil, on connection: PostgresConnection,
+              logger: Logger) async throws -> [StorefrontLocation] {
         try await Self.decode(connection.query("""
             SELECT \(unescaped: Self.columns) FROM stockyard.storefront_locations sl
             LEFT JOIN stockyard.stock_locations m ON m.company_id = sl.company_id AND m.id = sl.location_id
-            WHERE sl.company_id = \(company) AND sl.shop_id = \(shop) ORDER BY sl.id
+            WHERE sl.company_id = \(company) AND sl.shop_id = \(shop) AND sl.id > \(after) ORDER BY sl.id LIMIT \(limit)
             """, logger: logger))
     }
 
@@ -90,7 +93,7 @@ public struct StorefrontLocationRepository: Sendable {
                     RETURNING id
                     """, logger: logger)
                 guard try await rows.collect().first != nil else { return nil }
-                return try await list(shop: shop, company: company, on: connection, logger: logger).first { $0.id == id }
+                return try await list(shop: shop, company: company, after: id - 1, limit: 1, on: connection, logger: logger).first { $0.id == id }
             }
         } catch let error as PSQLError where error.sqlState == "23514" {
             throw AppError.invalid(field: "sync", detail: "a location is enabled only once it has a 'kind' and a mapped 'location_id'")
