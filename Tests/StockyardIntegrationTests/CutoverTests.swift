@@ -146,6 +146,10 @@ import Testing
                 """)
             let stages = try await f.api.send(.get, "\(f.shopPath)/cutover/progress", token: f.token).json()["items"] as? [[String: Any]] ?? []
             #expect(stages.map { $0["failed"] as? Int } == [0, 1], "\(stages)")
+            let first = try await f.api.send(.get, "\(f.shopPath)/cutover/progress?limit=1", token: f.token).decode(Page<OpeningStockStage>.self)
+            let cursor = try #require(first.nextCursor)
+            let rest = try await f.api.send(.get, "\(f.shopPath)/cutover/progress?limit=1&cursor=\(cursor)", token: f.token).decode(Page<OpeningStockStage>.self)
+            #expect(first.items.map(\.failed) == [0] && rest.items.map(\.failed) == [1] && rest.nextCursor == nil, "the stages, a page each")
         }
     }
 

@@ -21,8 +21,6 @@ struct CutoverController {
         let topSkus: [String]?
     }
 
-    struct Stages: ResponseEncodable { let items: [OpeningStockStage] }
-
     /// The preview reads the storefront and writes nothing, so it is not held in an `Idempotency-Key`'s transaction;
     /// the opening stock and going live take the key.
     func register(on group: RouterGroup<AppRequestContext>, storefrontCalls: RouterGroup<AppRequestContext>) {
@@ -54,9 +52,11 @@ struct CutoverController {
         return EditedResponse(status: .accepted, response: stage)
     }
 
-    func progress(request: Request, context: AppRequestContext) async throws -> Stages {
+    func progress(request: Request, context: AppRequestContext) async throws -> Page<OpeningStockStage> {
         let (principal, shop) = try ShopController.shop(context, .shopsRead)
-        return Stages(items: try await cutover.progress(shop: shop, company: principal.companyID, logger: context.logger))
+        let query = request.uri.queryParameters
+        let page = try PageRequest(limit: query.get("limit"), cursor: query.get("cursor"))
+        return try await cutover.progress(shop: shop, page: page, company: principal.companyID, logger: context.logger)
     }
 
     func goLive(request: Request, context: AppRequestContext) async throws -> CutoverChecklistReport {

@@ -83,14 +83,15 @@ public struct CutoverRepository: Sendable {
                 ON CONFLICT (company_id, kind, dedupe_key) WHERE state = 'pending' AND dedupe_key IS NOT NULL
                 DO UPDATE SET payload = EXCLUDED.payload, run_at = least(j.run_at, EXCLUDED.run_at)
                 """, logger: logger)
-            return try await Self.stages(shop: shop, company: company, only: id, on: connection, logger: logger)[0]
+            return try await Self.stages(shop: shop, company: company, after: id - 1, limit: 1, on: connection, logger: logger)[0]
         }
     }
 
-    public func progress(shop: Int64, company: Int64, logger: Logger) async throws -> [OpeningStockStage] {
+    public func progress(shop: Int64, page: PageRequest, company: Int64, logger: Logger) async throws -> Page<OpeningStockStage> {
         try await database.withCompany(company, logger: logger) { connection in
             _ = try await Self.lockShop(shop, company: company, lock: false, on: connection, logger: logger)
-            return try await Self.stages(shop: shop, company: company, only: nil, on: connection, logger: logger)
+            return page.page(from: try await Self.stages(shop: shop, company: company, after: page.afterID, limit: page.limit + 1,
+                                                         on: connection, logger: logger), id: \.id)
         }
     }
 
@@ -131,7 +132,9 @@ public struct CutoverRepository: Sendable {
              WHERE w.company_id = j.company_id AND w.id = (j.payload->>'event_id')::bigint AND w.shop_id = s.id))
         """
 
-    static func stages(shop: Int64, company: Int64, only: Int64?, on connection: PostgresConnection, logger: Logger) async throws -> [OpeningStockStage] {
+    /// The shop's stages in id order after `after`, at most `limit`.
+    static func stages(shop: Int64, company: Int64, after: Int64, limit: Int, on connection: PostgresConnection,
+                       logger: Logger) async throws -> [OpeningStockStage] {
         let rows = try await connection.query("""
             SELECT e.id, e.created_at, e.detail->'skus', e.detail->'category_ids', (e.detail->>'levels')::int,
                    (SELECT count(*)::int FROM reporting.inventory_availability a
@@ -149,8 +152,8 @@ public struct CutoverRepository: Sendable {
                                       WHERE n.company_id = e.company_id AND n.shop_id = e.shop_id AND n.kind = 'opening_stock'
                                         AND n.id > e.id AND n.created_at <= j.created_at))
             FROM stockyard.cutover_events e
-            WHERE e.company_id = \(company) AND e.shop_id = \(shop) AND e.kind = 'opening_stock' AND (\(only)::bigint IS NULL OR e.id = \(only))
-            ORDER BY e.id
+            WHERE e.company_id = \(company) AND e.shop_id = \(shop) AND e.kind = 'opening_stock' AND e.id > \(after)
+            ORDER BY e.id LIMIT \(limit)
             """, logger: logger)
         var stages: [OpeningStockStage] = []
         for try await (id, created, skus, categories, levels, published, failed)
