@@ -108,3 +108,22 @@ import Testing
         }
     }
 }
+
+@Suite struct LevelWriteKeyTests {
+    func key(round: Int = 0, changeFrom: Int = 4) -> String {
+        LevelWriteKey.make(company: 1, job: 77, round: round, location: 9001, item: 501, quantity: 10, changeFrom: changeFrom)
+    }
+
+    @Test func aWriteHasOneUUIDWhateverTheRetry() {
+        let uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+        #expect(key().wholeMatch(of: uuid) != nil, "\(key())")
+        #expect(key() == key(), "a retry of the same write sends the same key")
+        #expect(UUID(uuidString: key()) != nil)
+    }
+
+    @Test func aWriteAfterARereadIsAnotherWriteEvenAgainstAValueSeenBefore() {
+        #expect(key(round: 0) != key(round: 2), "the same comparison in a later round")
+        #expect(key(changeFrom: 4) != key(changeFrom: 5))
+        #expect(LevelWriteKey.make(company: 2, job: 77, round: 0, location: 9001, item: 501, quantity: 10, changeFrom: 4) != key())
+    }
+}

@@ -58,13 +58,14 @@ public struct InventoryPushHandler: JobHandler {
             if let seen = changeFrom { try await recordSeen(seen, target, context: context) }
         }
         var sentAt: Date?
-        for _ in 0..<Self.staleRounds {
+        for round in 0..<Self.staleRounds {
             guard let believed = changeFrom else { return }
             if believed != quantity {
                 sentAt = Date()
                 let write = StorefrontClient.LevelWrite(inventoryItemID: level.inventoryItemId, locationID: level.externalLocationId,
                                                         quantity: quantity, changeFrom: believed)
-                let key = "c\(company)-j\(job.id)-l\(level.externalLocationId)-i\(level.inventoryItemId)-q\(quantity)-f\(believed)"
+                let key = LevelWriteKey.make(company: company, job: job.id, round: round, location: level.externalLocationId,
+                                             item: level.inventoryItemId, quantity: quantity, changeFrom: believed)
                 switch try await client.setAvailable([write], idempotencyKey: key, reference: "stockyard://job/\(job.id)",
                                                      credentials: credentials) {
                 case .applied:
