@@ -57,6 +57,9 @@ struct SimulatedShop: Sendable {
         var failingWebhookDeliveries: Int = 0
         /// The first retry's wait; each further retry doubles it (Shopify: minutes to hours).
         var webhookRetryMilliseconds: Int = 200
+        /// The next N `inventorySetQuantities` calls find their levels edited by someone just before (each one more
+        /// than it was, with its inventory_levels/update sent), so a compare-and-set against the old value is stale.
+        var staleWrites: Int = 0
 
         init() {}
 
@@ -72,6 +75,7 @@ struct SimulatedShop: Sendable {
             outOfOrderWebhooks = try c.decodeIfPresent(Bool.self, forKey: .outOfOrderWebhooks) ?? false
             failingWebhookDeliveries = try c.decodeIfPresent(Int.self, forKey: .failingWebhookDeliveries) ?? 0
             webhookRetryMilliseconds = try c.decodeIfPresent(Int.self, forKey: .webhookRetryMilliseconds) ?? 200
+            staleWrites = try c.decodeIfPresent(Int.self, forKey: .staleWrites) ?? 0
         }
     }
 }

@@ -19,7 +19,12 @@ public final class StorefrontSimulator: Sendable {
         let notify: @Sendable (LevelChange) -> Void
     }
 
-    public init() {}
+    public init() {
+        // Shopify deletes an API-created subscription whose delivery failed every retry.
+        outbox.onDeliveryAbandoned { [weak self] domain in
+            _ = try? self?.withShop(domain) { $0.webhookURL = nil }
+        }
+    }
 
     /// A level `inventorySetQuantities` changed, as the benchmarks observe it.
     public struct LevelChange: Sendable {
@@ -200,9 +205,23 @@ public final class StorefrontSimulator: Sendable {
                                     changeFromQuantity: raw["changeFromQuantity"] as? Int))
         }
         let key = Self.idempotencyKey(in: query)
-        let (result, replayed) = try withShop(domain) { shop in
+        let (result, replayed, edited) = try withShop(domain) { shop in
             let replayed = key.map { shop.idempotentResults[$0] != nil } ?? false
-            return (InventorySetQuantities.apply(quantities, name: name, idempotencyKey: key, to: &shop), replayed)
+            var edited: [(SimulatedShop.LevelKey, Int)] = []
+            if !replayed && shop.faults.staleWrites > 0 {
+                // Someone edits the levels first (the stale-write switch), as a merchant in the admin would.
+                shop.faults.staleWrites -= 1
+                for quantity in quantities {
+                    let level = SimulatedShop.LevelKey(item: quantity.inventoryItemId, location: quantity.locationId)
+                    guard let current = shop.levels[level] else { continue }
+                    shop.levels[level] = current + 1
+                    edited.append((level, current + 1))
+                }
+            }
+            return (InventorySetQuantities.apply(quantities, name: name, idempotencyKey: key, to: &shop), replayed, edited)
+        }
+        for (level, available) in edited {
+            emitLevelUpdate(domain: domain, item: level.item, location: level.location, available: available)
         }
         if !replayed, let observer = levelObserver.withLock({ $0 }) {
             for change in result.changes {

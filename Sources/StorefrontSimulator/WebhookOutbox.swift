@@ -6,8 +6,9 @@ import Synchronization
 
 /// Delivers the simulator's webhooks the way Shopify does (../shared/acceptance/storefront_protocol.md): a POST of
 /// the JSON body with the X-Shopify-* headers and a base64 HMAC-SHA256 of the raw body, 5 s in all; any non-2xx is a
-/// failure, retried up to 8 times with backoff. The shop's fault switches add duplicate deliveries, out-of-order
-/// delivery, and attempts that fail (sent with a wrong signature, so the receiver refuses them).
+/// failure, retried 8 times with backoff, after which the shop's subscription is deleted (no later event is sent
+/// until a webhook URL is set again). The shop's fault switches add duplicate deliveries, out-of-order delivery, and
+/// attempts that fail (sent with a wrong signature, so the receiver refuses them).
 final class WebhookOutbox: Sendable {
     struct Webhook: Sendable {
         let url: String
@@ -26,9 +27,16 @@ final class WebhookOutbox: Sendable {
         var abandoned = 0
     }
 
-    static let maximumAttempts = 8
+    /// Retries after the first attempt.
+    static let retries = 8
     private let http: HTTPClient
     private let state = Mutex<State>(State())
+    /// Boxed for the same reason as the simulator's level observer.
+    private let abandoned = Mutex<AbandonHandler?>(nil)
+
+    private struct AbandonHandler {
+        let handle: @Sendable (String) -> Void
+    }
 
     private struct State {
         var stats: [String: Stats] = [:]
@@ -47,6 +55,11 @@ final class WebhookOutbox: Sendable {
     var inFlight: Int { state.withLock { $0.inFlight } }
 
     func failNextAttempts(_ count: Int, domain: String) { state.withLock { $0.failing[domain] = count } }
+
+    /// Calls `handler` with the shop's domain when one of its deliveries has failed every retry.
+    func onDeliveryAbandoned(_ handler: @escaping @Sendable (String) -> Void) {
+        abandoned.withLock { $0 = AbandonHandler(handle: handler) }
+    }
 
     /// Sends `webhook` in the background, applying the shop's ordering and duplicate switches.
     func send(_ webhook: Webhook, duplicate: Bool, outOfOrder: Bool, retryBase: Duration) {
@@ -81,7 +94,7 @@ final class WebhookOutbox: Sendable {
     }
 
     private func deliver(_ webhook: Webhook, retryBase: Duration) async {
-        for attempt in 0..<Self.maximumAttempts {
+        for attempt in 0...Self.retries {
             if attempt > 0 { try? await Task.sleep(for: retryBase * (1 << min(attempt - 1, 6))) }
             let spoiled = state.withLock { state in
                 guard let left = state.failing[webhook.domain], left > 0 else { return false }
@@ -95,6 +108,7 @@ final class WebhookOutbox: Sendable {
             state.withLock { $0.stats[webhook.domain, default: Stats()].failedAttempts += 1 }
         }
         state.withLock { $0.stats[webhook.domain, default: Stats()].abandoned += 1 }
+        abandoned.withLock { $0 }?.handle(webhook.domain)
     }
 
     private func post(_ webhook: Webhook, spoiled: Bool) async -> Bool {

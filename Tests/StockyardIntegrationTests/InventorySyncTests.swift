@@ -82,6 +82,24 @@ import Testing
         }
     }
 
+    @Test func anEditJustBeforeAPushMakesItStaleAndThePushReadsAndWinsAgain() async throws {
+        try await F.with { f in
+            try await f.count(f.productA, 10)
+            try await f.expectStorefront(F.itemA, at: F.online, toBecome: 10)
+            try await f.settle()
+            // Someone adds one to the level just before our next write lands (online holds 10, retail 8).
+            try await f.faults(#"{"stale_writes":1}"#)
+            try await f.count(f.productA, 12)
+            try await f.expectStorefront(F.itemA, at: F.online, toBecome: 12)
+            try await f.expectStorefront(F.itemA, at: F.retail, toBecome: 10)
+            try await f.settle()
+            let drift = try await f.drift(includeResolved: true)
+            #expect(drift.contains { $0.class == .directionConflict && $0.source == "push" && ($0.actual, $0.expected) == (11, 12) }
+                    || drift.contains { $0.class == .directionConflict && $0.source == "push" && ($0.actual, $0.expected) == (9, 10) }, "\(drift)")
+            #expect(try await f.onHand(f.productA) == 12, "the warehouse wins in warehouse_to_shop")
+        }
+    }
+
     @Test func bidirectionalTakesANewerStorefrontChangeIntoTheWarehouse() async throws {
         try await F.with(direction: .bidirectional) { f in
             try await f.count(f.productA, 10)

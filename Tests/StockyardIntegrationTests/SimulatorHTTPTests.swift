@@ -79,6 +79,49 @@ import Testing
             #expect(try await levels(client).contains(#""available":9"#), "refused calls change nothing")
             #expect(try await setLevel(client, key: "d", quantity: 1, from: 9).0 == .ok)
             #expect(try await levels(client).contains(#""available":1"#))
+
+            // Someone edits the level just before the next write: its compare against 1 is stale, the level is 2.
+            try await put(client, "faults", #"{"stale_writes":1}"#)
+            let edited = try await setLevel(client, key: "e", quantity: 5, from: 1)
+            let editedErrors = ((edited.1["data"] as? [String: Any])?["inventorySetQuantities"] as? [String: Any])?["userErrors"] as? [[String: Any]]
+            #expect(editedErrors?.first?["code"] as? String == "CHANGE_FROM_QUANTITY_STALE")
+            #expect(try await levels(client).contains(#""available":2"#))
+            #expect(try await setLevel(client, key: "f", quantity: 5, from: 2).0 == .ok)
+            #expect(try await levels(client).contains(#""available":5"#), "the switch spoils one write only")
+        }
+    }
+
+    func put(_ client: any TestClientProtocol, _ path: String, _ json: String) async throws {
+        let status = try await client.execute(uri: "/_simulator/shops/sim.myshopify.com/\(path)", method: .put,
+                                              headers: [.contentType: "application/json"], body: ByteBuffer(string: json)) { $0.status }
+        #expect(status == .noContent, "\(path)")
+    }
+
+    func stats(_ client: any TestClientProtocol) async throws -> [String: Any] {
+        try await client.execute(uri: "/_simulator/shops/sim.myshopify.com/stats", method: .get) {
+            (try? JSONSerialization.jsonObject(with: Data(buffer: $0.body))) as? [String: Any] ?? [:]
+        }
+    }
+
+    @Test func aDeliveryThatFailsEveryRetryDeletesTheSubscription() async throws {
+        let simulator = StorefrontSimulator()
+        try await simulator.application().test(.live) { client in
+            _ = try await client.execute(uri: "/_simulator/shops", method: .post, headers: [.contentType: "application/json"],
+                                         body: ByteBuffer(string: #"{"domain":"sim.myshopify.com","access_token":"shpat_sim","webhook_secret":"whsec","locations":[{"id":1,"name":"Floor"}],"variants":[],"levels":[{"inventory_item_id":11,"location_id":1,"available":4}]}"#)) { $0.status }
+            // The simulator itself answers 404 there: every attempt fails at once.
+            let port = try #require(client.port)
+            try await put(client, "webhook", #"{"url":"http://127.0.0.1:\#(port)/no-receiver"}"#)
+            try await put(client, "faults", #"{"webhook_retry_milliseconds":1}"#)
+            try await put(client, "levels", #"{"inventory_item_id":11,"location_id":1,"available":5}"#)
+            try? await waitUntil(timeout: .seconds(10)) { try await stats(client)["webhooks_abandoned"] as? Int == 1 }
+            let failed = try await stats(client)
+            #expect(failed["webhooks_abandoned"] as? Int == 1 && failed["webhook_failed_attempts"] as? Int == 9, "the first attempt and 8 retries: \(failed)")
+
+            try await put(client, "levels", #"{"inventory_item_id":11,"location_id":1,"available":6}"#)
+            try await Task.sleep(for: .milliseconds(300))
+            let after = try await stats(client)
+            #expect(after["webhook_failed_attempts"] as? Int == 9 && after["webhooks_in_flight"] as? Int == 0,
+                    "the subscription is gone: the next event is not sent")
         }
     }
 }
