@@ -74,6 +74,23 @@ import Testing
         }
     }
 
+    @Test func shopifysNanosecondTimestampsAndOffsetsAreRead() async throws {
+        try await F.with(live: false) { f in
+            let body = F.levelUpdate(F.itemA, at: F.retail, available: 1)
+            for stamp in ["2026-11-25T12:00:00.123456789Z", "2026-11-25T13:00:00.5+01:00", "2026-11-25T12:00:01Z"] {
+                let delivered = try await f.deliver(body, triggeredAtHeader: stamp)
+                #expect(delivered.status == .ok, "\(stamp): \(delivered.text)")
+            }
+            let stored = try await f.environment.owner.collect("""
+                SELECT to_char(triggered_at AT TIME ZONE 'UTC', 'HH24:MI:SS.US') FROM stockyard.webhook_events WHERE shop_id = \(f.shop.id) ORDER BY id
+                """).map { try $0.decode(String.self) }
+            // Postgres keeps microseconds: the nanoseconds round.
+            #expect(stored == ["12:00:00.123457", "12:00:00.500000", "12:00:01.000000"], "\(stored)")
+            let refused = try await f.deliver(body, triggeredAtHeader: "yesterday")
+            #expect(refused.status == .unprocessableContent && refused.text.contains("X-Shopify-Triggered-At"))
+        }
+    }
+
     @Test func outOfOrderDeliveriesKeepTheNewestLevel() async throws {
         try await F.with(direction: .shopToWarehouse) { f in
             try await f.count(f.productA, 10)

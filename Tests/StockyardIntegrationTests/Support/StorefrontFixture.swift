@@ -215,8 +215,9 @@ extension TestClientProtocol {
 extension StorefrontFixture {
     /// A webhook delivery to Stockyard signed like Shopify's (with `secret`, the shop's by default).
     func deliver(_ body: String, topic: String? = "inventory_levels/update", eventID: String? = UUID().uuidString,
-                 webhookID: String? = UUID().uuidString, triggeredAt: Date? = Date(), domain: String? = nil,
-                 secret: String = StorefrontFixture.webhookSecret, signature: String? = nil) async throws -> APIResponse {
+                 webhookID: String? = UUID().uuidString, triggeredAt: Date? = Date(), triggeredAtHeader: String? = nil,
+                 domain: String? = nil, secret: String = StorefrontFixture.webhookSecret,
+                 signature: String? = nil) async throws -> APIResponse {
         var headers: HTTPFields = [:]
         headers[HTTPField.Name("X-Shopify-Hmac-Sha256")!] = signature ?? WebhookSignature.sign(Data(body.utf8), secret: secret)
         headers[HTTPField.Name("X-Shopify-Shop-Domain")!] = domain ?? self.domain
@@ -224,8 +225,8 @@ extension StorefrontFixture {
         if let topic { headers[HTTPField.Name("X-Shopify-Topic")!] = topic }
         if let eventID { headers[HTTPField.Name("X-Shopify-Event-Id")!] = eventID }
         if let webhookID { headers[HTTPField.Name("X-Shopify-Webhook-Id")!] = webhookID }
-        if let triggeredAt {
-            headers[HTTPField.Name("X-Shopify-Triggered-At")!] = triggeredAt.rfc3339Microseconds
+        if let stamp = triggeredAtHeader ?? triggeredAt?.rfc3339Microseconds {
+            headers[HTTPField.Name("X-Shopify-Triggered-At")!] = stamp
         }
         return try await api.send(.post, "/v1/webhooks/shopify", json: body, headers: headers)
     }
