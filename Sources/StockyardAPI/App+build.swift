@@ -91,11 +91,13 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<AppRequestCon
     let retryable = router.group("v1").add(middleware: authenticator)
         .add(middleware: IdempotencyMiddleware(keys: IdempotencyKeyRepository(database: database)))
     CutoverController(cutover: CutoverRepository(database: database),
-                      preview: CutoverPreview(database: database, secrets: dependencies.secrets)).register(on: retryable, storefrontCalls: v1)
+                      preview: CutoverPreview(database: database, secrets: dependencies.secrets))
+        .register(on: retryable, storefrontCalls: v1)
     ShopMappingController(shops: ShopRepository(database: database, secrets: dependencies.secrets),
                           locations: StorefrontLocationRepository(database: database),
                           variants: StorefrontVariantRepository(database: database),
-                          importer: StorefrontImport(database: database, secrets: dependencies.secrets)).register(on: retryable, storefrontCalls: v1)
+                          importer: StorefrontImport(database: database, secrets: dependencies.secrets))
+        .register(on: retryable, storefrontCalls: v1)
     ShopController(shops: ShopRepository(database: database, secrets: dependencies.secrets),
                    levels: InventoryLevelRepository(database: database), drift: DriftRepository(database: database),
                    webhookShops: webhookShops).register(on: retryable)
