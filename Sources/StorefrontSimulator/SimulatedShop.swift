@@ -27,6 +27,8 @@ struct SimulatedShop: Sendable {
     var webhookSecret: String
     /// Where webhooks go (Stockyard's `/v1/webhooks/shopify`); none are sent without one.
     var webhookURL: String?
+    /// The API version the webhook subscription was made with, sent as `X-Shopify-API-Version`.
+    var webhookAPIVersion = "2026-07"
     var locations: [Location] = []
     var variants: [Variant] = []
     var levels: [LevelKey: Int] = [:]

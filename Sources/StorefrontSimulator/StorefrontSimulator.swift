@@ -65,7 +65,10 @@ public final class StorefrontSimulator: Sendable {
         router.put("/_simulator/shops/:domain/webhook") { request, context in
             let domain = try context.parameters.require("domain")
             let target = try await request.decode(as: WebhookTarget.self, context: context)
-            try self.withShop(domain) { $0.webhookURL = target.url }
+            try self.withShop(domain) { shop in
+                shop.webhookURL = target.url
+                if let version = target.apiVersion { shop.webhookAPIVersion = version }
+            }
             return Response(status: .noContent)
         }
         // A person editing a level in the storefront's admin: the level changes and inventory_levels/update is sent.
@@ -271,12 +274,12 @@ public final class StorefrontSimulator: Sendable {
 
     /// Sends one webhook of `topic`, if the shop has a webhook URL, under the shop's delivery fault switches.
     func emit(topic: String, domain: String, body: [String: Any], triggeredAt stamp: String) {
-        guard let (url, secret, faults) = shops.withLock({ shops -> (String, String, SimulatedShop.Faults)? in
+        guard let (url, version, secret, faults) = shops.withLock({ shops -> (String, String, String, SimulatedShop.Faults)? in
             guard let shop = shops[domain], let url = shop.webhookURL else { return nil }
-            return (url, shop.webhookSecret, shop.faults)
+            return (url, shop.webhookAPIVersion, shop.webhookSecret, shop.faults)
         }) else { return }
         let data = (try? JSONText.data(body)) ?? Data()
-        outbox.send(.init(url: url, domain: domain, secret: secret, topic: topic, body: data,
+        outbox.send(.init(url: url, apiVersion: version, domain: domain, secret: secret, topic: topic, body: data,
                           webhookID: UUID().uuidString.lowercased(), eventID: UUID().uuidString.lowercased(), triggeredAt: stamp),
                     duplicate: faults.duplicateWebhooks, outOfOrder: faults.outOfOrderWebhooks,
                     retryBase: .milliseconds(faults.webhookRetryMilliseconds))
@@ -319,6 +322,8 @@ struct LevelSpec: Codable, ResponseEncodable {
 
 struct WebhookTarget: Decodable {
     let url: String?
+    /// The subscription's API version (the shop's pinned one, 2026-07, when left out).
+    let apiVersion: String?
 }
 
 struct ShopStats: Codable, ResponseEncodable {

@@ -12,6 +12,7 @@ import Synchronization
 final class WebhookOutbox: Sendable {
     struct Webhook: Sendable {
         let url: String
+        let apiVersion: String
         let domain: String
         let secret: String
         let topic: String
@@ -119,7 +120,7 @@ final class WebhookOutbox: Sendable {
         request.headers.add(name: "X-Shopify-Hmac-Sha256",
                             value: WebhookSignature.sign(webhook.body, secret: spoiled ? webhook.secret + "-spoiled" : webhook.secret))
         request.headers.add(name: "X-Shopify-Shop-Domain", value: webhook.domain)
-        request.headers.add(name: "X-Shopify-API-Version", value: "2026-07")
+        request.headers.add(name: "X-Shopify-API-Version", value: webhook.apiVersion)
         request.headers.add(name: "X-Shopify-Webhook-Id", value: webhook.webhookID)
         request.headers.add(name: "X-Shopify-Event-Id", value: webhook.eventID)
         request.headers.add(name: "X-Shopify-Triggered-At", value: webhook.triggeredAt)

@@ -74,6 +74,19 @@ import Testing
         }
     }
 
+    @Test func theSubscriptionsAPIVersionIsStoredWithEachEvent() async throws {
+        try await F.with { f in
+            let port = try #require(f.api.port)
+            try await f.simulator.control(.put, "/_simulator/shops/\(f.domain)/webhook",
+                                          #"{"url":"http://127.0.0.1:\#(port)/v1/webhooks/shopify","api_version":"2026-10"}"#)
+            try await f.editAtStorefront(F.itemA, at: F.online, to: 3)
+            try await waitUntil(timeout: .seconds(10)) { try await !f.webhookEvents().isEmpty }
+            let versions = try await f.environment.owner.collect(
+                "SELECT api_version FROM stockyard.webhook_events WHERE shop_id = \(f.shop.id)").map { try $0.decode(String?.self) }
+            #expect(versions == ["2026-10"], "\(versions)")
+        }
+    }
+
     @Test func shopifysNanosecondTimestampsAndOffsetsAreRead() async throws {
         try await F.with(live: false) { f in
             let body = F.levelUpdate(F.itemA, at: F.retail, available: 1)
