@@ -7,6 +7,13 @@ public struct Page<Item: Sendable & Encodable>: Sendable, Encodable {
         self.items = items
         self.nextCursor = nextCursor
     }
+
+    /// The page from up to `limit + 1` fetched rows: the extra row only says there is more, and `cursor` names the
+    /// last row kept.
+    init(rows: [Item], limit: Int, cursor: (Item) -> String) {
+        let items = Array(rows.prefix(limit))
+        self.init(items: items, nextCursor: rows.count > limit ? items.last.map(cursor) : nil)
+    }
 }
 
 /// Paging input: `limit` (1...200, default 50) and `cursor` (from a previous page's `next_cursor`).
@@ -42,9 +49,7 @@ public struct PageRequest: Sendable, Equatable {
 
     /// Builds the page from up to `limit + 1` fetched rows: the extra row only says there is more.
     public func page<Item>(from rows: [Item], id: (Item) -> Int64) -> Page<Item> {
-        guard rows.count > limit else { return Page(items: rows, nextCursor: nil) }
-        let items = Array(rows.prefix(limit))
-        return Page(items: items, nextCursor: items.last.map { "c\(id($0))" })
+        Page(rows: rows, limit: limit, cursor: { "c\(id($0))" })
     }
 }
 

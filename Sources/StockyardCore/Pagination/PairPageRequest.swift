@@ -27,8 +27,6 @@ public struct PairPageRequest: Sendable, Equatable {
 
     /// Builds the page from up to `limit + 1` fetched rows: the extra row only says there is more.
     public func page<Item>(from rows: [Item], key: (Item) -> (Int64, Int64)) -> Page<Item> {
-        guard rows.count > limit else { return Page(items: rows, nextCursor: nil) }
-        let items = Array(rows.prefix(limit))
-        return Page(items: items, nextCursor: items.last.map(key).map { "c\($0.0).\($0.1)" })
+        Page(rows: rows, limit: limit, cursor: { let (first, second) = key($0); return "c\(first).\(second)" })
     }
 }

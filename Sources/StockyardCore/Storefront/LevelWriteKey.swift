@@ -12,14 +12,6 @@ public enum LevelWriteKey {
         var bytes = Array(SHA256.hash(data: Data(name.utf8)).prefix(16))
         bytes[6] = bytes[6] & 0x0f | 0x80   // version 8: a name-derived UUID of our own scheme (RFC 9562)
         bytes[8] = bytes[8] & 0x3f | 0x80   // RFC 9562's variant
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
-        let cuts = [8, 4, 4, 4, 12]
-        var groups: [Substring] = [], start = hex.startIndex
-        for length in cuts {
-            let end = hex.index(start, offsetBy: length)
-            groups.append(hex[start..<end])
-            start = end
-        }
-        return groups.joined(separator: "-")
+        return bytes.withUnsafeBytes { UUID(uuid: $0.load(as: uuid_t.self)) }.uuidString.lowercased()
     }
 }
