@@ -18,6 +18,8 @@ public struct APIDependencies: Sendable {
     public let tokenCache: TokenCache
     /// Seals and opens the shops' storefront credentials (`STOCKYARD_SECRET_KEY`); nil when the key is not set.
     public let secrets: SecretBox?
+    /// The job runner's own pool when this process runs one (`serve`), shown beside the API's in `/metrics`.
+    public var jobsDatabase: Database?
 
     public init(config: StockyardConfig, database: Database, registry: PrometheusCollectorRegistry,
                 expectedMigrations: [MigrationFile], tokenCache: TokenCache = TokenCache()) {
@@ -40,14 +42,16 @@ public struct APIDependencies: Sendable {
 /// With `worker`, the same process also runs a job runner (`stockyard serve`; `--no-worker` leaves jobs to
 /// `stockyard worker` processes).
 public func buildApplication(config: StockyardConfig, worker: Bool = true, logger: Logger) throws -> some ApplicationProtocol {
-    let dependencies = APIDependencies(
+    var dependencies = APIDependencies(
         config: config, database: Database(url: config.databaseURL, poolSize: config.databasePoolSize, logger: logger),
         registry: PrometheusCollectorRegistry(),
         expectedMigrations: try Migrator.loadFiles(directory: config.migrationsDirectory))
     var services: [any Service] = [dependencies.database.pool] + dependencies.services(logger: logger)
     if worker {
-        services.append(JobRunner(settings: .init(config.jobs), database: dependencies.database, listenURL: config.databaseURL,
-                                  handlers: .stockyard(secrets: dependencies.secrets), metrics: JobRunnerMetrics(registry: dependencies.registry), logger: logger))
+        let jobs = JobWorker(config: config, handlers: .stockyard(secrets: dependencies.secrets),
+                             metrics: JobRunnerMetrics(registry: dependencies.registry), logger: logger)
+        dependencies.jobsDatabase = jobs.database
+        services += jobs.services
     }
     return buildApplication(dependencies, services: services, logger: logger)
 }
@@ -74,7 +78,8 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<AppRequestCon
         BodyLimitMiddleware(limit: dependencies.config.maxBodyBytes)
     }
     HealthController(database: database, expectedMigrations: dependencies.expectedMigrations).register(on: router)
-    MetricsController(registry: dependencies.registry, database: database).register(on: router)
+    MetricsController(registry: dependencies.registry,
+                      pools: [("api", database)] + (dependencies.jobsDatabase.map { [("jobs", $0)] } ?? [])).register(on: router)
     OpenAPIController().register(on: router)
     let events = WebhookEventRepository(database: database)
     let webhookShops = WebhookShopCache(events: events, secrets: dependencies.secrets)

@@ -35,6 +35,8 @@ struct InventoryBench: AsyncParsableCommand {
     @Option(help: "Webhook deliveries (10% more are replays of them).") var webhooks = 20_000
     @Option(help: "Connections delivering webhooks.") var connections = 16
     @Option(help: "Jobs the runner runs at once (STOCKYARD_JOB_CONCURRENCY).") var jobConcurrency = 64
+    @Option(help: "The runner's own connections (STOCKYARD_JOB_POOL_SIZE); the API and the bench's writers share 24 others.")
+    var jobPoolSize = StockyardConfig.defaults.jobs.poolSize
     @Option(help: "Port for the simulator.") var simulatorPort = 18190
     @Option(help: "Port for Stockyard's API.") var apiPort = 18191
     @Option(help: "Write each measured change as a line of seconds since the first commit and latency in ms (to see when slow ones happen).")
@@ -52,52 +54,54 @@ struct InventoryBench: AsyncParsableCommand {
         let simulatorURL = "http://127.0.0.1:\(simulatorPort)", apiURL = "http://127.0.0.1:\(apiPort)"
         let report = try await Database.withPool(url: try DatabaseURL(parsing: ownerDatabaseURL), poolSize: 2, logger: logger) { owner in
             try await Database.withPool(url: appURL, poolSize: 24, logger: logger) { app in
-                var config = StockyardConfig.defaults
-                config.databaseURL = appURL
-                config.httpPort = apiPort
-                config.secretKey = secretKey
-                let api = buildApplication(APIDependencies(config: config, database: app, registry: PrometheusCollectorRegistry(),
-                                                           expectedMigrations: []), services: [], logger: logger)
-                let servers = Task {
-                    try await withThrowingDiscardingTaskGroup { group in
-                        group.addTask { try await simulator.application(port: simulatorPort).runService(gracefulShutdownSignals: []) }
-                        group.addTask { try await api.runService(gracefulShutdownSignals: []) }
+                try await Database.withPool(url: appURL, poolSize: jobPoolSize, logger: logger) { jobs in
+                    var config = StockyardConfig.defaults
+                    config.databaseURL = appURL
+                    config.httpPort = apiPort
+                    config.secretKey = secretKey
+                    let api = buildApplication(APIDependencies(config: config, database: app, registry: PrometheusCollectorRegistry(),
+                                                               expectedMigrations: []), services: [], logger: logger)
+                    let servers = Task {
+                        try await withThrowingDiscardingTaskGroup { group in
+                            group.addTask { try await simulator.application(port: simulatorPort).runService(gracefulShutdownSignals: []) }
+                            group.addTask { try await api.runService(gracefulShutdownSignals: []) }
+                        }
                     }
+                    defer { servers.cancel() }
+                    try await Self.waitForServer("\(simulatorURL)/_simulator/shops/none/levels")
+                    try await Self.waitForServer("\(apiURL)/health")
+                    FileHandle.standardError.write(Data("stockyard-bench inventory: setting up \(shops) shops × \(locations) locations × \(products) products\n".utf8))
+                    let fixture = try await InventoryBenchFixture.make(shops: shops, locations: locations, products: products, simulatorURL: simulatorURL,
+                                                                       webhookURL: "\(apiURL)/v1/webhooks/shopify", owner: owner, app: app,
+                                                                       secrets: secrets, logger: logger)
+                    let runner = JobRunner(settings: .init(concurrency: jobConcurrency, pollInterval: .milliseconds(500),
+                                                           kinds: [InventoryPushHandler.kind, WebhookEventHandler.kind]),
+                                           database: jobs, listenURL: appURL, handlers: .stockyard(secrets: secrets), metrics: nil, logger: logger)
+                    let running = Task { try await runner.run() }
+                    defer { running.cancel() }
+                    let opening = try await settle(owner)
+                    // Settle the bulk load as a DBA would (pgbench does too): the first publish created every level, and plans
+                    // cached while the tables were new would otherwise stay until autovacuum's first analyze, up to a minute on.
+                    _ = try await owner.withConnection { connection in
+                        try await connection.query("""
+                            VACUUM (ANALYZE) stockyard.inventory_levels, stockyard.storefront_variants, stockyard.storefront_locations,
+                                stockyard.webhook_events, stockyard.sync_jobs
+                            """, logger: logger)
+                    }
+                    // Informational: with a bigger --products it shows whether a push costs more in a bigger catalogue.
+                    FileHandle.standardError.write(Data(("stockyard-bench inventory: the first publish of every level: \(opening.jobs) jobs in "
+                        + "\(Format.number(opening.seconds, decimals: 1)) s (\(Format.number(Double(opening.jobs) / max(opening.seconds, 0.001), decimals: 0))/s)\n").utf8))
+                    FileHandle.standardError.write(Data("stockyard-bench inventory: latency at \(rate) changes/s for \(duration) s after \(warmup) s of warm-up\n".utf8))
+                    let latency = try await measureLatency(fixture, simulator: simulator, app: app, logger: logger)
+                    try await settle(owner)
+                    let calls = try await measureHotSKU(fixture, simulator: simulator, simulatorURL: simulatorURL, app: app, owner: owner, logger: logger)
+                    running.cancel()
+                    try await Task.sleep(for: .seconds(1))
+                    FileHandle.standardError.write(Data("stockyard-bench inventory: \(webhooks) webhook deliveries (+10% replays), processing paused\n".utf8))
+                    let ingest = try await measureIngest(fixture, apiURL: apiURL, owner: owner)
+                    return InventoryBenchReport(shops: shops, locations: locations, products: products, rate: rate, duration: duration,
+                                                warmup: warmup, jobConcurrency: jobConcurrency, jobPoolSize: jobPoolSize, latency: latency, hotChanges: hotChanges, hotCalls: calls, ingest: ingest)
                 }
-                defer { servers.cancel() }
-                try await Self.waitForServer("\(simulatorURL)/_simulator/shops/none/levels")
-                try await Self.waitForServer("\(apiURL)/health")
-                FileHandle.standardError.write(Data("stockyard-bench inventory: setting up \(shops) shops × \(locations) locations × \(products) products\n".utf8))
-                let fixture = try await InventoryBenchFixture.make(shops: shops, locations: locations, products: products, simulatorURL: simulatorURL,
-                                                                   webhookURL: "\(apiURL)/v1/webhooks/shopify", owner: owner, app: app,
-                                                                   secrets: secrets, logger: logger)
-                let runner = JobRunner(settings: .init(concurrency: jobConcurrency, pollInterval: .milliseconds(500),
-                                                       kinds: [InventoryPushHandler.kind, WebhookEventHandler.kind]),
-                                       database: app, listenURL: appURL, handlers: .stockyard(secrets: secrets), metrics: nil, logger: logger)
-                let running = Task { try await runner.run() }
-                defer { running.cancel() }
-                let opening = try await settle(owner)
-                // Settle the bulk load as a DBA would (pgbench does too): the first publish created every level, and plans
-                // cached while the tables were new would otherwise stay until autovacuum's first analyze, up to a minute on.
-                _ = try await owner.withConnection { connection in
-                    try await connection.query("""
-                        VACUUM (ANALYZE) stockyard.inventory_levels, stockyard.storefront_variants, stockyard.storefront_locations,
-                            stockyard.webhook_events, stockyard.sync_jobs
-                        """, logger: logger)
-                }
-                // Informational: with a bigger --products it shows whether a push costs more in a bigger catalogue.
-                FileHandle.standardError.write(Data(("stockyard-bench inventory: the first publish of every level: \(opening.jobs) jobs in "
-                    + "\(Format.number(opening.seconds, decimals: 1)) s (\(Format.number(Double(opening.jobs) / max(opening.seconds, 0.001), decimals: 0))/s)\n").utf8))
-                FileHandle.standardError.write(Data("stockyard-bench inventory: latency at \(rate) changes/s for \(duration) s after \(warmup) s of warm-up\n".utf8))
-                let latency = try await measureLatency(fixture, simulator: simulator, app: app, logger: logger)
-                try await settle(owner)
-                let calls = try await measureHotSKU(fixture, simulator: simulator, simulatorURL: simulatorURL, app: app, owner: owner, logger: logger)
-                running.cancel()
-                try await Task.sleep(for: .seconds(1))
-                FileHandle.standardError.write(Data("stockyard-bench inventory: \(webhooks) webhook deliveries (+10% replays), processing paused\n".utf8))
-                let ingest = try await measureIngest(fixture, apiURL: apiURL, owner: owner)
-                return InventoryBenchReport(shops: shops, locations: locations, products: products, rate: rate, duration: duration,
-                                            warmup: warmup, jobConcurrency: jobConcurrency, latency: latency, hotChanges: hotChanges, hotCalls: calls, ingest: ingest)
             }
         }
         print(json ? report.json() : report.table())

@@ -7,6 +7,7 @@ struct InventoryBenchReport {
     let duration: Int
     let warmup: Int
     let jobConcurrency: Int
+    let jobPoolSize: Int
     /// Commit → storefront, milliseconds, sorted.
     let latency: [Double]
     let hotChanges: Int
@@ -43,7 +44,7 @@ struct InventoryBenchReport {
         ]
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         var lines = ["stockyard-bench inventory: \(shops) shops × \(locations) locations × \(products) products; \(rate) changes/s for " +
-                     "\(duration) s after \(warmup) s of warm-up; simulator, API and runner (\(jobConcurrency) jobs) in one process; ingest with processing paused", ""]
+                     "\(duration) s after \(warmup) s of warm-up; simulator, API and runner (\(jobConcurrency) jobs, \(jobPoolSize) connections of its own) in one process; ingest with processing paused", ""]
         for row in rows {
             lines.append(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
         }

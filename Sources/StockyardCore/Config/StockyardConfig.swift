@@ -5,7 +5,7 @@ public struct StockyardConfig: Sendable, Equatable {
     public var databaseURL: DatabaseURL
     /// `STOCKYARD_OWNER_DATABASE_URL`: the schema owner, for `migrate` and the admin commands.
     public var ownerDatabaseURL: DatabaseURL
-    /// `STOCKYARD_DB_POOL_SIZE`: the most connections one process holds.
+    /// `STOCKYARD_DB_POOL_SIZE`: the API's connections (the job runner has a pool of its own, `STOCKYARD_JOB_POOL_SIZE`).
     public var databasePoolSize: Int
     /// `STOCKYARD_HTTP_HOST` / `STOCKYARD_HTTP_PORT`.
     public var httpHost: String
@@ -32,6 +32,9 @@ public struct StockyardConfig: Sendable, Equatable {
         /// waiting for the storefront, and hold a database connection only for their short transactions, so this is
         /// well above the pool size (`ops/bench inventory`: 8 saturates near 100 changes/s, 64 keeps up with 200).
         public var concurrency = 32
+        /// `STOCKYARD_JOB_POOL_SIZE`: the runner's own connections, apart from the API's (decisions D30). A job holds
+        /// one only for its short transactions.
+        public var poolSize = 8
         /// `STOCKYARD_JOB_CLAIM_BATCH`: jobs claimed per statement; claimed jobs beyond the concurrency wait, leased,
         /// in this runner. Larger batches cost fewer claims per job (ops/bench queue: 10 → 3.2k jobs/s, 25 → 4.9k).
         public var claimBatch = 25
@@ -119,6 +122,7 @@ public struct StockyardConfig: Sendable, Equatable {
             config.logFormat = parsed
         }
         config.jobs.concurrency = try integer("STOCKYARD_JOB_CONCURRENCY", in: 1...256) ?? config.jobs.concurrency
+        config.jobs.poolSize = try integer("STOCKYARD_JOB_POOL_SIZE", in: 1...1000) ?? config.jobs.poolSize
         config.jobs.claimBatch = try integer("STOCKYARD_JOB_CLAIM_BATCH", in: 1...1000) ?? config.jobs.claimBatch
         config.jobs.pollMilliseconds = try integer("STOCKYARD_JOB_POLL_MS", in: 10...600_000) ?? config.jobs.pollMilliseconds
         config.jobs.leaseSeconds = try integer("STOCKYARD_JOB_LEASE_SECONDS", in: 1...86_400) ?? config.jobs.leaseSeconds
@@ -154,6 +158,7 @@ public struct StockyardConfig: Sendable, Equatable {
             "STOCKYARD_LOG_LEVEL": logLevel,
             "STOCKYARD_LOG_FORMAT": logFormat.rawValue,
             "STOCKYARD_JOB_CONCURRENCY": String(jobs.concurrency),
+            "STOCKYARD_JOB_POOL_SIZE": String(jobs.poolSize),
             "STOCKYARD_JOB_CLAIM_BATCH": String(jobs.claimBatch),
             "STOCKYARD_JOB_POLL_MS": String(jobs.pollMilliseconds),
             "STOCKYARD_JOB_LEASE_SECONDS": String(jobs.leaseSeconds),
