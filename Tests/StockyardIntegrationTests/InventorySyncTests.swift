@@ -153,6 +153,38 @@ import Testing
         }
     }
 
+    /// A first count creates its quant empty, then counts it: only the count is published. Any writer's quant
+    /// created with stock is published at once.
+    @Test func aQuantCreatedEmptyPublishesNothingUntilItHoldsStock() async throws {
+        try await F.with { f in
+            try await f.settle()
+            let (afterEmptyInsert, afterCount, afterStockedInsert) = try await f.environment.app.withCompany(f.company.id, logger: f.environment.logger) { connection in
+                func pendingPushes(_ product: Product) async throws -> Int {
+                    try await connection.rows("""
+                        SELECT count(*)::int FROM stockyard.sync_jobs
+                        WHERE kind = 'inventory.push' AND state = 'pending' AND (payload->>'product_id')::bigint = \(product.id)
+                        """).collect()[0].decode(Int.self)
+                }
+                try await connection.rows("""
+                    INSERT INTO stockyard.stock_quants (company_id, product_id, location_id) VALUES (\(f.company.id), \(f.productA.id), \(f.warehouse.lotStockId))
+                    """)
+                let afterEmptyInsert = try await pendingPushes(f.productA)
+                try await connection.rows("""
+                    UPDATE stockyard.stock_quants SET quantity = 3 WHERE product_id = \(f.productA.id) AND location_id = \(f.warehouse.lotStockId)
+                    """)
+                let afterCount = try await pendingPushes(f.productA)
+                try await connection.rows("""
+                    INSERT INTO stockyard.stock_quants (company_id, product_id, location_id, quantity) VALUES (\(f.company.id), \(f.productB.id), \(f.warehouse.lotStockId), 4)
+                    """)
+                return (afterEmptyInsert, afterCount, try await pendingPushes(f.productB))
+            }
+            #expect(afterEmptyInsert == 0, "an empty quant changes no level")
+            #expect(afterCount == 2 && afterStockedInsert == 2, "one push per enabled location (Online, Retail)")
+            try await f.expectStorefront(F.itemA, at: F.online, toBecome: 3)
+            try await f.expectStorefront(F.itemB, at: F.retail, toBecome: 2)
+        }
+    }
+
     @Test func aThousandRapidChangesToOneSKUCoalesce() async throws {
         try await F.with { f in
             let before = try await f.storefrontStats()["calls"] as? Int ?? 0
