@@ -9,10 +9,12 @@ public struct Database: Sendable {
     public let pool: ConnectionPool
     public var poolSize: Int { pool.size }
     let usage: PoolUsage
+    let jobWakes: JobWakes
 
     public init(pool: ConnectionPool) {
         self.pool = pool
         self.usage = PoolUsage()
+        self.jobWakes = JobWakes()
     }
 
     /// A database on a new pool of `poolSize` connections to `url`; run `pool` before use.
@@ -77,6 +79,16 @@ public struct Database: Sendable {
             return try await body(open.connection)
         }
         return try await withConnection(body)
+    }
+
+    /// Whether a `withCompany` or `withSelfScopedStatement` here would join a transaction this task holds open,
+    /// rather than be its own transaction and commit when it returns.
+    var joinsOpenTransaction: Bool { Self.openTransaction?.pool == ObjectIdentifier(usage) }
+
+    /// Wakes the runners of job `kind` soon, after a commit that left its NOTIFY out (migration 0025). Returns at
+    /// once: the wake is sent in the background, coalesced with others (`JobWakes`).
+    func wakeJobRunners(_ kind: String, logger: Logger) {
+        jobWakes.wake(kind, database: self, logger: logger)
     }
 
     /// COMMIT, refusing the case where Postgres answers ROLLBACK: a statement failed inside a body that caught

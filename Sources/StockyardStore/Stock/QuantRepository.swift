@@ -20,10 +20,15 @@ public struct QuantRepository: Sendable {
         case .counted(let quantity): (quantity, nil)
         case .delta(let quantity): (nil, quantity)
         }
+        // As its own transaction, the adjustment wakes the push runners once it has committed (migration 0025);
+        // inside a caller's transaction, the enqueue's NOTIFY goes out with that transaction's commit.
+        let wakesAfterCommit = !database.joinsOpenTransaction
+        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?] = [company, product, location, counted, delta]
+        let statement: any CachedStatement = wakesAfterCommit ? ApplyAdjustment.WakingAfterCommit(values: values)
+            : ApplyAdjustment.InCallersTransaction(values: values)
         do {
-            return try await database.withSelfScopedStatement(company) { connection in
-                guard let row = try await connection.firstRow(ApplyAdjustment(values: [company, product, location, counted, delta]),
-                                                              logger: logger) else {
+            let (result, wakeOwed) = try await database.withSelfScopedStatement(company) { connection in
+                guard let row = try await connection.firstRow(statement, logger: logger) else {
                     throw AppError.invalid(field: "location_id", detail: "location \(location) does not exist")
                 }
                 let cells = row.makeRandomAccess()
@@ -38,8 +43,11 @@ public struct QuantRepository: Sendable {
                 }
                 let move = try cells[Self.adjustmentMoveColumn].decode(Int64?.self) == nil ? nil
                     : try MoveRepository.move(from: cells, at: Self.adjustmentMoveColumn)
-                return AdjustmentResult(quant: try Self.quant(from: cells, at: 2), move: move)
+                let wakeOwed = try wakesAfterCommit && cells[ApplyAdjustment.wakeOwedColumn].decode(Bool.self)
+                return (AdjustmentResult(quant: try Self.quant(from: cells, at: 2), move: move), wakeOwed)
             }
+            if wakeOwed { database.wakeJobRunners(InventoryPushJob.kind, logger: logger) }
+            return result
         } catch let error as PSQLError where error.sqlState == "23503" {
             throw AppError.invalid(field: "product_id", detail: "product \(product) does not exist")
         } catch let error as PSQLError where error.sqlState == "SY003" {
@@ -83,10 +91,21 @@ public struct QuantRepository: Sendable {
 }
 
 extension QuantRepository {
-    /// Migration 0019: the location's usage, the quantity found, then (when applied) the quant and its move.
-    struct ApplyAdjustment: CachedStatement {
-        static let sql = "SELECT * FROM stockyard.apply_inventory_adjustment($1, $2, $3, $4::numeric, $5::numeric)"
-        let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+    /// Migration 0019: the location's usage, the quantity found, then (when applied) the quant and its move; as its
+    /// own transaction (migration 0025), also whether the push runners are owed a wake after the commit.
+    enum ApplyAdjustment {
+        struct WakingAfterCommit: CachedStatement {
+            static let sql = "SELECT * FROM stockyard.apply_inventory_adjustment_waking_after_commit($1, $2, $3, $4::numeric, $5::numeric)"
+            let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+        }
+
+        struct InCallersTransaction: CachedStatement {
+            static let sql = "SELECT * FROM stockyard.apply_inventory_adjustment($1, $2, $3, $4::numeric, $5::numeric)"
+            let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
+        }
+
+        /// Where `WakingAfterCommit`'s last column, the wake owed, is.
+        static let wakeOwedColumn = 25
     }
 
     /// Where the move's columns start in `ApplyAdjustment`'s row.

@@ -9,7 +9,7 @@ import StockyardStore
 /// write is a compare-and-set against the level last seen, with an idempotency key per logical write; a stale
 /// compare reads the storefront's level, records the drift, and applies the direction rule.
 public struct InventoryPushHandler: JobHandler {
-    public static let kind = "inventory.push"
+    public static let kind = InventoryPushJob.kind
     /// How many stale compares one run absorbs before it retries later.
     static let staleRounds = 3
 

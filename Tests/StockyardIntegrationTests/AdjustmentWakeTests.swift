@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import PostgresNIO
+import StockyardCore
+import StockyardStore
+import Synchronization
+import Testing
+
+/// A standalone inventory adjustment wakes the push runners after its commit instead of NOTIFYing inside it
+/// (migration 0025, decisions D31), since a NOTIFYing commit holds a database-wide lock through its WAL flush.
+/// Other tests notify on the same channel, so a notification is told apart by the backend that sent it.
+@Suite struct AdjustmentWakeTests {
+    @Test func theAdjustmentsOwnTransactionLeavesItsWakeToTheCaller() async throws {
+        try await StorefrontFixture.with { f in
+            let elsewhere = try await f.api.post(location: #"{"name":"Outside every mapping"}"#, token: f.token)
+            try await DedicatedConnection.with(f.environment.appURL, logger: f.environment.logger) { connection in
+                let heard = try await NotificationLog.listening(on: connection)
+                let me = try await connection.query("SELECT pg_backend_pid()", logger: f.environment.logger)
+                    .collect().first!.decode(Int32.self)
+                func adjustWakingAfterCommit(_ product: Product, at location: Int64, to quantity: Int) async throws -> Bool {
+                    try await connection.query("""
+                        SELECT wake_owed FROM stockyard.apply_inventory_adjustment_waking_after_commit(
+                            \(f.company.id), \(product.id), \(location), \(quantity)::numeric, NULL::numeric)
+                        """, logger: f.environment.logger).collect().first!.decode(Bool.self)
+                }
+                func adjust(_ product: Product, to quantity: Int) async throws {
+                    _ = try await connection.query("""
+                        SELECT quant_id FROM stockyard.apply_inventory_adjustment(
+                            \(f.company.id), \(product.id), \(f.warehouse.lotStockId), \(quantity)::numeric, NULL::numeric)
+                        """, logger: f.environment.logger).collect()
+                }
+
+                // A published product: a push is enqueued, and the wake is owed, not sent. (Each step waits for the
+                // last one's pushes first: a change coalesced into a pending push enqueues nothing, so owes no wake.)
+                try await f.settle()
+                #expect(try await adjustWakingAfterCommit(f.productA, at: f.warehouse.lotStockId, to: 5))
+                // Nothing published there: no push, so no wake owed.
+                #expect(try await adjustWakingAfterCommit(f.productA, at: elsewhere.id, to: 5) == false)
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(heard.pushWakes(from: me) == 0)
+
+                // The caller's wake, as a transaction of its own.
+                _ = try await connection.query("SELECT stockyard.wake_job_runners(ARRAY['inventory.push'])",
+                                               logger: f.environment.logger).collect()
+                try await waitUntil { heard.pushWakes(from: me) == 1 }
+
+                // 0019's adjustment, unmarked, NOTIFYs with its commit as before.
+                try await f.settle()
+                try await adjust(f.productA, to: 6)
+                try await waitUntil { heard.pushWakes(from: me) == 2 }
+
+                // The mark covers its own statement only: a later adjustment of the same transaction NOTIFYs.
+                try await f.settle()
+                _ = try await connection.query("BEGIN", logger: f.environment.logger).collect()
+                #expect(try await adjustWakingAfterCommit(f.productA, at: f.warehouse.lotStockId, to: 7))
+                try await adjust(f.productB, to: 3)
+                _ = try await connection.query("COMMIT", logger: f.environment.logger).collect()
+                try await waitUntil { heard.pushWakes(from: me) == 3 }
+            }
+            // Every adjustment above is published all the same.
+            try await f.expectStorefront(StorefrontFixture.itemA, at: StorefrontFixture.online, toBecome: 7)
+            try await f.expectStorefront(StorefrontFixture.itemB, at: StorefrontFixture.online, toBecome: 3)
+        }
+    }
+
+    /// Through `QuantRepository`, on a pool of one connection whose backend is known: a standalone adjustment's wake
+    /// comes once it has committed; one inside a caller's transaction NOTIFYs with that transaction's commit.
+    @Test func theRepositoryWakesTheRunnersWhenItsAdjustmentCommits() async throws {
+        try await StorefrontFixture.with { f in
+            let logger = f.environment.logger
+            try await Database.withPool(url: f.environment.appURL, poolSize: 1, logger: logger) { database in
+                let quants = QuantRepository(database: database)
+                let pooled = try await database.withConnection { connection in
+                    try await connection.query("SELECT pg_backend_pid()", logger: logger).collect().first!.decode(Int32.self)
+                }
+                try await DedicatedConnection.with(f.environment.appURL, logger: logger) { listener in
+                    let heard = try await NotificationLog.listening(on: listener)
+                    try await f.settle()
+                    _ = try await quants.adjust(product: f.productA.id, location: f.warehouse.lotStockId, adjustment: .counted(4),
+                                                company: f.company.id, logger: logger)
+                    try await waitUntil { heard.pushWakes(from: pooled) == 1 }
+                    // From the wake's own statement, not from the adjustment's commit.
+                    let lastStatement = try await listener.query("SELECT query FROM pg_stat_activity WHERE pid = \(pooled)", logger: logger)
+                        .collect().first!.decode(String.self)
+                    #expect(lastStatement.contains("wake_job_runners"), "\(lastStatement)")
+
+                    try await f.settle()
+                    try await database.withCompany(f.company.id, logger: logger) { _ in
+                        _ = try await quants.adjust(product: f.productB.id, location: f.warehouse.lotStockId, adjustment: .counted(2),
+                                                    company: f.company.id, logger: logger)
+                        try await Task.sleep(for: .milliseconds(200))
+                        #expect(heard.pushWakes(from: pooled) == 1, "nothing is sent before the caller's commit")
+                    }
+                    try await waitUntil { heard.pushWakes(from: pooled) == 2 }
+                }
+            }
+            try await f.expectStorefront(StorefrontFixture.itemA, at: StorefrontFixture.online, toBecome: 4)
+            try await f.expectStorefront(StorefrontFixture.itemB, at: StorefrontFixture.online, toBecome: 2)
+        }
+    }
+}
+
+/// The notifications on the job channel, with the backend that sent each.
+final class NotificationLog: Sendable {
+    private let heard = Mutex<[(pid: Int32, payload: String)]>([])
+
+    /// LISTENs on `connection` (a dedicated one) and logs what arrives from then on.
+    static func listening(on connection: PostgresConnection) async throws -> NotificationLog {
+        let log = NotificationLog()
+        connection.addListener(channel: "stockyard_jobs") { _, notification in
+            log.heard.withLock { $0.append((notification.backendPID, notification.payload)) }
+        }
+        _ = try await connection.query("LISTEN stockyard_jobs", logger: Logger(label: "test")).collect()
+        return log
+    }
+
+    /// How many `inventory.push` wakes backend `pid` sent.
+    func pushWakes(from pid: Int32) -> Int {
+        heard.withLock { $0.count { $0.pid == pid && $0.payload == InventoryPushJob.kind } }
+    }
+}
