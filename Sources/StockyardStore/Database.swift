@@ -9,12 +9,10 @@ public struct Database: Sendable {
     public let pool: ConnectionPool
     public var poolSize: Int { pool.size }
     let usage: PoolUsage
-    let jobWakes: JobWakes
 
     public init(pool: ConnectionPool) {
         self.pool = pool
         self.usage = PoolUsage()
-        self.jobWakes = JobWakes()
     }
 
     /// A database on a new pool of `poolSize` connections to `url`; run `pool` before use.
@@ -45,15 +43,42 @@ public struct Database: Sendable {
             guard open.companyID == companyID else { throw NestedTransactionOfAnotherCompany() }
             return try await body(open.connection)
         }
-        return try await withConnection { connection in
-            // BEGIN is written without waiting for its reply, so BEGIN and set_config cost one suspension, not two;
-            // the connection runs them in order. If BEGIN failed, set_config ran alone (a no-op) and we throw below.
+        return try await inNewTransaction(of: companyID, settingTenant: true, logger: logger, body)
+    }
+
+    /// Runs `body`, one statement that sets its own tenant (a function that calls `stockyard.enter_company(companyID)`
+    /// before anything else), in a transaction of its own on a pooled connection: two suspensions where `withCompany`
+    /// takes three (decisions D26). Inside a `withCompany` of the same pool and company it joins that transaction
+    /// instead, as `withCompany` does, so it commits or rolls back with it.
+    ///
+    /// The transaction is explicit, not the statement's implicit one (decisions D32): that one commits at the
+    /// protocol's Sync, after the CommandComplete at which PostgresNIO hands back the rows, so the caller could answer
+    /// for a write not yet flushed, or one that failed at commit and was rolled back.
+    public func withSelfScopedStatement<T: Sendable>(_ companyID: Int64, logger: Logger,
+                                                     _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        if let open = Self.openTransaction, open.pool == ObjectIdentifier(usage) {
+            guard open.companyID == companyID else { throw NestedTransactionOfAnotherCompany() }
+            return try await body(open.connection)
+        }
+        return try await inNewTransaction(of: companyID, settingTenant: false, logger: logger, body)
+    }
+
+    /// BEGIN, the tenant when asked, `body` (inside which a `withCompany` of this company joins), COMMIT; ROLLBACK
+    /// on any error. BEGIN is written without waiting for its reply and the connection runs what follows in order,
+    /// so it costs no suspension of its own. Its reply is awaited before a body of several statements, which must
+    /// not run outside the transaction; a self-scoped statement alone would lose nothing by it.
+    private func inNewTransaction<T: Sendable>(of companyID: Int64, settingTenant: Bool, logger: Logger,
+                                               _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await withConnection { connection in
             let begin: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
             do {
-                try await connection.run(TenantScopeStatements.SetCompany(companyID: companyID), logger: logger)
-                _ = try await begin.get()
+                if settingTenant {
+                    try await connection.run(TenantScopeStatements.SetCompany(companyID: companyID), logger: logger)
+                    _ = try await begin.get()
+                }
                 let open = OpenTransaction(pool: ObjectIdentifier(usage), companyID: companyID, connection: connection)
                 let result = try await Self.$openTransaction.withValue(open) { try await body(connection) }
+                _ = try await begin.get()
                 try await commit(connection, logger: logger)
                 return result
             } catch {
@@ -69,27 +94,9 @@ public struct Database: Sendable {
         }
     }
 
-    /// Runs `body`, one statement that sets its own tenant (a function that calls `stockyard.enter_company(companyID)`
-    /// before anything else), as its own transaction on a pooled connection: one round trip where `withCompany` takes
-    /// three (decisions D26). Inside a `withCompany` of the same pool and company it joins that transaction instead,
-    /// as `withCompany` does, so it commits or rolls back with it.
-    public func withSelfScopedStatement<T: Sendable>(_ companyID: Int64, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        if let open = Self.openTransaction, open.pool == ObjectIdentifier(usage) {
-            guard open.companyID == companyID else { throw NestedTransactionOfAnotherCompany() }
-            return try await body(open.connection)
-        }
-        return try await withConnection(body)
-    }
-
     /// Whether a `withCompany` or `withSelfScopedStatement` here would join a transaction this task holds open,
     /// rather than be its own transaction and commit when it returns.
     var joinsOpenTransaction: Bool { Self.openTransaction?.pool == ObjectIdentifier(usage) }
-
-    /// Wakes the runners of job `kind` soon, after a commit that left its NOTIFY out (migration 0025). Returns at
-    /// once: the wake is sent in the background, coalesced with others (`JobWakes`).
-    func wakeJobRunners(_ kind: String, logger: Logger) {
-        jobWakes.wake(kind, database: self, logger: logger)
-    }
 
     /// COMMIT, refusing the case where Postgres answers ROLLBACK: a statement failed inside a body that caught
     /// the error, so nothing was written.

@@ -27,7 +27,7 @@ public struct QuantRepository: Sendable {
         let statement: any CachedStatement = wakesAfterCommit ? ApplyAdjustment.WakingAfterCommit(values: values)
             : ApplyAdjustment.InCallersTransaction(values: values)
         do {
-            let (result, wakeOwed) = try await database.withSelfScopedStatement(company) { connection in
+            let (result, wakeOwed) = try await database.withSelfScopedStatement(company, logger: logger) { connection in
                 guard let row = try await connection.firstRow(statement, logger: logger) else {
                     throw AppError.invalid(field: "location_id", detail: "location \(location) does not exist")
                 }
@@ -46,7 +46,7 @@ public struct QuantRepository: Sendable {
                 let wakeOwed = try wakesAfterCommit && cells[ApplyAdjustment.wakeOwedColumn].decode(Bool.self)
                 return (AdjustmentResult(quant: try Self.quant(from: cells, at: 2), move: move), wakeOwed)
             }
-            if wakeOwed { database.wakeJobRunners(InventoryPushJob.kind, logger: logger) }
+            if wakeOwed { await JobRunnerWake.send([InventoryPushJob.kind], database: database, logger: logger) }
             return result
         } catch let error as PSQLError where error.sqlState == "23503" {
             throw AppError.invalid(field: "product_id", detail: "product \(product) does not exist")
