@@ -26,10 +26,12 @@ public struct WebhookEventRepository: Sendable {
 
     /// Stores deliveries of any companies, with a `webhook.process` job for each new event, in one statement (one
     /// commit, one NOTIFY for the lot; decisions D21). Per delivery, in order: true when it was stored now; false for a
-    /// duplicate or a retry (stored before, or earlier in this batch): nothing new happens for it.
+    /// duplicate or a retry (stored before, or earlier in this batch): nothing new happens for it. Returns once the
+    /// statement has committed, so the storefront is answered for stored events only (an explicit transaction:
+    /// decisions D32).
     public func ingest(_ deliveries: [(company: Int64, delivery: WebhookDelivery)], logger: Logger) async throws -> [Bool] {
         let batch = deliveries.map(\.delivery)
-        let stored = try await database.withConnection { connection in
+        let stored = try await database.withTransaction(logger: logger) { connection in
             var stored: [String] = []
             let rows = try await connection.execute(Ingest(values: [
                 deliveries.map(\.company), batch.map(\.shop), batch.map(\.eventKey), batch.map { $0.webhookId ?? "" }, batch.map(\.topic),

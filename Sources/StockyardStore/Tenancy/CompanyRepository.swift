@@ -17,10 +17,11 @@ public struct CompanyRepository: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    /// Creates a company. Needs the owner's pool: the app role may not insert companies.
+    /// Creates a company, with what its triggers create beside it, and returns once that has committed (decisions
+    /// D32). Needs the owner's pool: the app role may not insert companies.
     public func create(name: String, logger: Logger) async throws -> Company {
         let name = try TextInput.validate(name, field: "name", maxLength: 200)
-        return try await database.withConnection { connection in
+        return try await database.withTransaction(logger: logger) { connection in
             let rows = try await connection.query(
                 "INSERT INTO stockyard.companies (name) VALUES (\(name)) RETURNING id, name, created_at", logger: logger)
             for try await (id, name, createdAt) in rows.decode((Int64, String, Date).self) {
