@@ -65,19 +65,24 @@ public struct Database: Sendable {
 
     /// BEGIN, the tenant when asked, `body` (inside which a `withCompany` of this company joins), COMMIT; ROLLBACK
     /// on any error. BEGIN is written without waiting for its reply and the connection runs what follows in order,
-    /// so it costs no suspension of its own. Its reply is awaited before a body of several statements, which must
-    /// not run outside the transaction; a self-scoped statement alone would lose nothing by it.
-    private func inNewTransaction<T: Sendable>(of companyID: Int64, settingTenant: Bool, logger: Logger,
+    /// so it costs no suspension of its own. It fails only with the connection, and then so does all that was
+    /// queued behind it; its reply is checked after the tenant's set_config, or else after the body.
+    private func inNewTransaction<T: Sendable>(of companyID: Int64?, settingTenant: Bool, logger: Logger,
                                                _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
             let begin: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
             do {
-                if settingTenant {
+                if let companyID, settingTenant {
                     try await connection.run(TenantScopeStatements.SetCompany(companyID: companyID), logger: logger)
                     _ = try await begin.get()
                 }
-                let open = OpenTransaction(pool: ObjectIdentifier(usage), companyID: companyID, connection: connection)
-                let result = try await Self.$openTransaction.withValue(open) { try await body(connection) }
+                let result = if let companyID {
+                    try await Self.$openTransaction.withValue(
+                        OpenTransaction(pool: ObjectIdentifier(usage), companyID: companyID, connection: connection)
+                    ) { try await body(connection) }
+                } else {
+                    try await body(connection)
+                }
                 _ = try await begin.get()
                 try await commit(connection, logger: logger)
                 return result
@@ -105,16 +110,11 @@ public struct Database: Sendable {
         guard result.metadata.command == "COMMIT" else { throw TransactionRolledBack() }
     }
 
-    /// A transaction with no tenant: only for the cross-tenant `SECURITY DEFINER` functions.
+    /// A transaction with no tenant: only for the cross-tenant `SECURITY DEFINER` functions and the owner's writes.
+    /// Returns once it has committed, also when `body` is a single statement (decisions D32).
     @discardableResult
     public func withTransaction<T: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await withConnection { connection in
-            do {
-                return try await connection.withTransaction(logger: logger) { try await body($0) }
-            } catch let error as PostgresTransactionError {
-                throw error.closureError ?? error   // withTransaction wraps what the body threw
-            }
-        }
+        try await inNewTransaction(of: nil, settingTenant: false, logger: logger, body)
     }
 
     /// A pooled connection outside any transaction, counted in the pool metrics.
