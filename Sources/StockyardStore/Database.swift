@@ -53,13 +53,16 @@ public struct Database: Sendable {
     ///
     /// The transaction is explicit, not the statement's implicit one (decisions D32): that one commits at the
     /// protocol's Sync, after the CommandComplete at which PostgresNIO hands back the rows, so the caller could answer
-    /// for a write not yet flushed, or one that failed at commit and was rolled back.
-    public func withSelfScopedStatement<T: Sendable>(_ companyID: Int64, logger: Logger,
+    /// for a write not yet flushed, or one that failed at commit and was rolled back. `awaitingCommit: false` keeps
+    /// the implicit one, one round trip, for a statement that commits asynchronously (`synchronous_commit = off`,
+    /// so not durable when it returns anyway) and cannot fail at commit (no NOTIFY, no deferred constraint).
+    public func withSelfScopedStatement<T: Sendable>(_ companyID: Int64, awaitingCommit: Bool = true, logger: Logger,
                                                      _ body: (PostgresConnection) async throws -> T) async throws -> T {
         if let open = Self.openTransaction, open.pool == ObjectIdentifier(usage) {
             guard open.companyID == companyID else { throw NestedTransactionOfAnotherCompany() }
             return try await body(open.connection)
         }
+        guard awaitingCommit else { return try await withConnection(body) }
         return try await inNewTransaction(of: companyID, settingTenant: false, logger: logger, body)
     }
 
