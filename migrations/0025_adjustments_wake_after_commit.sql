@@ -30,8 +30,8 @@ BEGIN
 END
 $$;
 
--- The wake, as its own transaction: a NOTIFY per kind with an asynchronous commit (nothing here needs to be
--- durable), so the lock is not held through a flush.
+-- The wake: a NOTIFY per kind with an asynchronous commit (nothing here needs to be durable), so the lock is not
+-- held through a flush. Run it as a transaction of its own: the asynchronous commit covers the whole transaction.
 CREATE FUNCTION stockyard.wake_job_runners(p_kinds text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN

@@ -79,13 +79,10 @@ public struct Database: Sendable {
                     try await connection.run(TenantScopeStatements.SetCompany(companyID: companyID), logger: logger)
                     _ = try await begin.get()
                 }
-                let result = if let companyID {
-                    try await Self.$openTransaction.withValue(
-                        OpenTransaction(pool: ObjectIdentifier(usage), companyID: companyID, connection: connection)
-                    ) { try await body(connection) }
-                } else {
-                    try await body(connection)
-                }
+                // Inside, a `withCompany` of this company joins this transaction; with no tenant, none joins (not
+                // even an outer one of this task, which is on another connection).
+                let open = companyID.map { OpenTransaction(pool: ObjectIdentifier(usage), companyID: $0, connection: connection) }
+                let result = try await Self.$openTransaction.withValue(open) { try await body(connection) }
                 _ = try await begin.get()
                 try await commit(connection, logger: logger)
                 return result

@@ -46,7 +46,7 @@ public struct QuantRepository: Sendable {
                 let wakeOwed = try wakesAfterCommit && cells[ApplyAdjustment.wakeOwedColumn].decode(Bool.self)
                 return (AdjustmentResult(quant: try Self.quant(from: cells, at: 2), move: move), wakeOwed)
             }
-            if wakeOwed { await JobRunnerWake.send([InventoryPushJob.kind], database: database, logger: logger) }
+            if wakeOwed { JobRunnerWake.send([InventoryPushJob.kind], database: database, logger: logger) }
             return result
         } catch let error as PSQLError where error.sqlState == "23503" {
             throw AppError.invalid(field: "product_id", detail: "product \(product) does not exist")
