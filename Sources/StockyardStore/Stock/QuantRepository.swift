@@ -11,9 +11,10 @@ public struct QuantRepository: Sendable {
     public init(database: Database) { self.database = database }
 
     /// Sets the counted quantity or applies a delta at an internal (or transit) location, with the quant row locked,
-    /// so concurrent adjustments of one product and location serialize. One statement, its own transaction (or part
-    /// of the caller's `withCompany` of the same company): migration 0019's `apply_inventory_adjustment` applies
-    /// `InventoryAdjustment.change` and refuses what it refuses, writing nothing; the reason is Core's.
+    /// so concurrent adjustments of one product and location serialize. One statement, in a transaction of its own
+    /// that has committed when this returns (or part of the caller's `withCompany` of the same company): migration
+    /// 0019's `apply_inventory_adjustment` applies `InventoryAdjustment.change` and refuses what it refuses, writing
+    /// nothing; the reason is Core's. On its own, it goes through 0025's wrapper and wakes the push runners after.
     public func adjust(product: Int64, location: Int64, adjustment: InventoryAdjustment, company: Int64,
                        logger: Logger) async throws -> AdjustmentResult {
         let (counted, delta): (Decimal?, Decimal?) = switch adjustment {
