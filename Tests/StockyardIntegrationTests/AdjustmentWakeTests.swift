@@ -3,7 +3,6 @@ import Logging
 import PostgresNIO
 import StockyardCore
 import StockyardStore
-import Synchronization
 import Testing
 
 /// A standalone inventory adjustment wakes the push runners after its commit instead of NOTIFYing inside it
@@ -37,17 +36,17 @@ import Testing
                 // Nothing published there: no push, so no wake owed.
                 #expect(try await adjustWakingAfterCommit(f.productA, at: elsewhere.id, to: 5) == false)
                 try await Task.sleep(for: .milliseconds(300))
-                #expect(heard.pushWakes(from: me) == 0)
+                #expect(heard.wakes(of: InventoryPushJob.kind, from: me) == 0)
 
                 // The caller's wake, as a transaction of its own.
                 _ = try await connection.query("SELECT stockyard.wake_job_runners(ARRAY['inventory.push'])",
                                                logger: f.environment.logger).collect()
-                try await waitUntil { heard.pushWakes(from: me) == 1 }
+                try await waitUntil { heard.wakes(of: InventoryPushJob.kind, from: me) == 1 }
 
                 // 0019's adjustment, unmarked, NOTIFYs with its commit as before.
                 try await f.settle()
                 try await adjust(f.productA, to: 6)
-                try await waitUntil { heard.pushWakes(from: me) == 2 }
+                try await waitUntil { heard.wakes(of: InventoryPushJob.kind, from: me) == 2 }
 
                 // The mark covers its own statement only: a later adjustment of the same transaction NOTIFYs.
                 try await f.settle()
@@ -55,7 +54,7 @@ import Testing
                 #expect(try await adjustWakingAfterCommit(f.productA, at: f.warehouse.lotStockId, to: 7))
                 try await adjust(f.productB, to: 3)
                 _ = try await connection.query("COMMIT", logger: f.environment.logger).collect()
-                try await waitUntil { heard.pushWakes(from: me) == 3 }
+                try await waitUntil { heard.wakes(of: InventoryPushJob.kind, from: me) == 3 }
             }
             // Every adjustment above is published all the same.
             try await f.expectStorefront(StorefrontFixture.itemA, at: StorefrontFixture.online, toBecome: 7)
@@ -79,40 +78,20 @@ import Testing
                     try await f.settle()
                     _ = try await quants.adjust(product: f.productA.id, location: f.warehouse.lotStockId, adjustment: .counted(4),
                                                 company: f.company.id, logger: logger)
-                    try await waitUntil { heard.pushWakes(from: pooled) == 1 }
+                    try await waitUntil { heard.wakes(of: InventoryPushJob.kind, from: pooled) == 1 }
 
                     try await f.settle()
                     try await database.withCompany(f.company.id, logger: logger) { _ in
                         _ = try await quants.adjust(product: f.productB.id, location: f.warehouse.lotStockId, adjustment: .counted(2),
                                                     company: f.company.id, logger: logger)
                         try await Task.sleep(for: .milliseconds(200))
-                        #expect(heard.pushWakes(from: pooled) == 1, "nothing is sent before the caller's commit")
+                        #expect(heard.wakes(of: InventoryPushJob.kind, from: pooled) == 1, "nothing is sent before the caller's commit")
                     }
-                    try await waitUntil { heard.pushWakes(from: pooled) == 2 }
+                    try await waitUntil { heard.wakes(of: InventoryPushJob.kind, from: pooled) == 2 }
                 }
             }
             try await f.expectStorefront(StorefrontFixture.itemA, at: StorefrontFixture.online, toBecome: 4)
             try await f.expectStorefront(StorefrontFixture.itemB, at: StorefrontFixture.online, toBecome: 2)
         }
-    }
-}
-
-/// The notifications on the job channel, with the backend that sent each.
-final class NotificationLog: Sendable {
-    private let heard = Mutex<[(pid: Int32, payload: String)]>([])
-
-    /// LISTENs on `connection` (a dedicated one) and logs what arrives from then on.
-    static func listening(on connection: PostgresConnection) async throws -> NotificationLog {
-        let log = NotificationLog()
-        connection.addListener(channel: "stockyard_jobs") { _, notification in
-            log.heard.withLock { $0.append((notification.backendPID, notification.payload)) }
-        }
-        _ = try await connection.query("LISTEN stockyard_jobs", logger: Logger(label: "test")).collect()
-        return log
-    }
-
-    /// How many `inventory.push` wakes backend `pid` sent.
-    func pushWakes(from pid: Int32) -> Int {
-        heard.withLock { $0.count { $0.pid == pid && $0.payload == InventoryPushJob.kind } }
     }
 }

@@ -74,6 +74,27 @@ import Testing
         }
     }
 
+    /// Copies of each event arriving together, in no order, some in one batch and some in the next: each event is
+    /// answered `accepted` once and `duplicate` for every other copy, and stored once.
+    @Test func copiesOfEventsArrivingTogetherAreAcceptedOnceEach() async throws {
+        try await F.with { f in
+            let copies = (0..<30).flatMap { n in Array(repeating: n, count: 4) }.shuffled()
+            let statuses = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for n in copies {
+                    group.addTask {
+                        let answer = try await f.deliver(#"{"id":\#(n)}"#, topic: "products/update", eventID: "storm-\(n)")
+                        return (n, "\(answer.status.code) \(try answer.json()["status"] as? String ?? answer.text)")
+                    }
+                }
+                return try await group.reduce(into: [Int: [String]]()) { $0[$1.0, default: []].append($1.1) }
+            }
+            for n in 0..<30 {
+                #expect(statuses[n]?.sorted() == ["200 accepted", "200 duplicate", "200 duplicate", "200 duplicate"], "storm-\(n)")
+            }
+            #expect(try await f.webhookEvents().map(\.key).sorted() == (0..<30).map { "storm-\($0)" }.sorted())
+        }
+    }
+
     @Test func theSubscriptionsAPIVersionIsStoredWithEachEvent() async throws {
         try await F.with { f in
             let port = try #require(f.api.port)

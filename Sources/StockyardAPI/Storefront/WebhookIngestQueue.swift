@@ -4,9 +4,9 @@ import StockyardCore
 import StockyardStore
 
 /// Group commit for webhook deliveries: each delivery waits for a durable commit before its 200, but deliveries
-/// that arrive while the previous insert is committing go together in the next one, whatever their company
-/// (one statement, decisions D21). Postgres serializes the commits of transactions that NOTIFY, so one commit per
-/// delivery (or per company) would cap ingest at about one per fsync; batched, the cap is that many batches.
+/// that arrive while the previous batch is committing go together in the next one, whatever their company (one
+/// call, decisions D21, D33): one commit per delivery would cap ingest at about one per WAL flush; batched, the cap
+/// is that many batches. One batch is in flight at a time: two were tried, and their smaller batches ingested less.
 actor WebhookIngestQueue {
     private struct Waiting {
         let company: Int64

@@ -24,28 +24,27 @@ public struct WebhookEventRepository: Sendable {
         }
     }
 
-    /// Stores deliveries of any companies, with a `webhook.process` job for each new event, in one statement (one
-    /// commit, one NOTIFY for the lot; decisions D21). Per delivery, in order: true when it was stored now; false for a
-    /// duplicate or a retry (stored before, or earlier in this batch): nothing new happens for it. Returns once the
-    /// statement has committed, so the storefront is answered for stored events only (an explicit transaction:
-    /// decisions D32).
+    /// Stores deliveries of any companies, with a `webhook.process` job for each new event, in one call (one commit
+    /// for the lot; decisions D21). Per delivery, in order: true when it was stored now; false for a duplicate or a
+    /// retry (stored before, or earlier in this batch): nothing new happens for it. The procedure commits before it
+    /// replies, so the storefront is answered for durably stored events only (D32), and then wakes the runners from a
+    /// transaction of its own (migration 0026, decisions D33).
     public func ingest(_ deliveries: [(company: Int64, delivery: WebhookDelivery)], logger: Logger) async throws -> [Bool] {
         let batch = deliveries.map(\.delivery)
-        let stored = try await database.withTransaction(logger: logger) { connection in
-            var stored: [String] = []
-            let rows = try await connection.execute(Ingest(values: [
+        let row = try await database.withConnection { connection in
+            try await connection.firstRow(Ingest(values: [
                 deliveries.map(\.company), batch.map(\.shop), batch.map(\.eventKey), batch.map { $0.webhookId ?? "" }, batch.map(\.topic),
                 batch.map { $0.apiVersion ?? "" }, batch.map { $0.triggeredAt?.rfc3339Microseconds ?? "" }, batch.map(\.body),
             ]), logger: logger)
-            for try await row in rows {
-                let (shop, key) = try row.decode((Int64, String).self)
-                stored.append("\(shop):\(key)")
-            }
-            return stored
         }
-        var fresh = Set(stored)
+        guard let row else { throw IngestReturnedNothing() }
+        let (shops, keys) = try row.decode(([Int64], [String]).self)
+        var fresh = Set(zip(shops, keys).map { "\($0):\($1)" })
         return batch.map { fresh.remove("\($0.shop):\($0.eventKey)") != nil }
     }
+
+    /// A CALL always returns its one row of INOUT values; without it, whether the batch was stored is unknown.
+    struct IngestReturnedNothing: Error {}
 
     public static func event(_ id: Int64, company: Int64, on connection: PostgresConnection, logger: Logger) async throws -> WebhookEvent? {
         guard let row = try await connection.firstRow(EventForUpdate(values: [company, id]), logger: logger) else { return nil }
@@ -63,7 +62,7 @@ public struct WebhookEventRepository: Sendable {
 /// The ingest and the statements every webhook's job runs (cached plans).
 extension WebhookEventRepository {
     struct Ingest: CachedStatement {
-        static let sql = "SELECT shop_id, event_key FROM stockyard.ingest_webhooks($1, $2, $3, $4, $5, $6, $7, $8)"
+        static let sql = "CALL stockyard.ingest_webhooks_committed($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL)"
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
     }
 
