@@ -6,7 +6,8 @@ import StockyardStore
 import Testing
 
 /// A standalone inventory adjustment wakes the push runners after its commit instead of NOTIFYing inside it
-/// (migration 0025, decisions D31), since a NOTIFYing commit holds a database-wide lock through its WAL flush.
+/// (migrations 0025 and 0027, decisions D31 and D34), since a NOTIFYing commit holds a database-wide lock through its
+/// WAL flush.
 /// Other tests notify on the same channel, so a notification is told apart by the backend that sent it.
 @Suite struct AdjustmentWakeTests {
     @Test func theAdjustmentsOwnTransactionLeavesItsWakeToTheCaller() async throws {
@@ -62,9 +63,9 @@ import Testing
         }
     }
 
-    /// Through `QuantRepository`, on a pool of one connection whose backend is known: a standalone adjustment's wake
-    /// comes once it has committed (none would come if the repository owed it and did not send it: the function above
-    /// leaves it out); one inside a caller's transaction NOTIFYs with that transaction's commit.
+    /// Through `QuantRepository`, on a pool of one connection whose backend is known: a standalone adjustment's call
+    /// commits and then wakes the runners (none would come if it owed the wake and did not send it: the function
+    /// above leaves it out); one inside a caller's transaction NOTIFYs with that transaction's commit.
     @Test func theRepositoryWakesTheRunnersWhenItsAdjustmentCommits() async throws {
         try await StorefrontFixture.with { f in
             let logger = f.environment.logger

@@ -11,44 +11,42 @@ public struct QuantRepository: Sendable {
     public init(database: Database) { self.database = database }
 
     /// Sets the counted quantity or applies a delta at an internal (or transit) location, with the quant row locked,
-    /// so concurrent adjustments of one product and location serialize. One statement, in a transaction of its own
-    /// that has committed when this returns (or part of the caller's `withCompany` of the same company): migration
-    /// 0019's `apply_inventory_adjustment` applies `InventoryAdjustment.change` and refuses what it refuses, writing
-    /// nothing; the reason is Core's. On its own, it goes through 0025's wrapper and wakes the push runners after.
+    /// so concurrent adjustments of one product and location serialize. Migration 0019's `apply_inventory_adjustment`
+    /// applies `InventoryAdjustment.change` and refuses what it refuses, writing nothing; the reason is Core's. On its
+    /// own, one call that has committed durably when it returns, and has then woken the push runners (migration 0027,
+    /// decisions D34); inside a caller's `withCompany` of the same company, one statement of that transaction.
     public func adjust(product: Int64, location: Int64, adjustment: InventoryAdjustment, company: Int64,
                        logger: Logger) async throws -> AdjustmentResult {
         let (counted, delta): (Decimal?, Decimal?) = switch adjustment {
         case .counted(let quantity): (quantity, nil)
         case .delta(let quantity): (nil, quantity)
         }
-        // As its own transaction, the adjustment wakes the push runners once it has committed (migration 0025);
-        // inside a caller's transaction, the enqueue's NOTIFY goes out with that transaction's commit.
-        let wakesAfterCommit = !database.joinsOpenTransaction
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?] = [company, product, location, counted, delta]
-        let statement: any CachedStatement = wakesAfterCommit ? ApplyAdjustment.WakingAfterCommit(values: values)
-            : ApplyAdjustment.InCallersTransaction(values: values)
         do {
-            let (result, wakeOwed) = try await database.withSelfScopedStatement(company, logger: logger) { connection in
-                guard let row = try await connection.firstRow(statement, logger: logger) else {
-                    throw AppError.invalid(field: "location_id", detail: "location \(location) does not exist")
+            let row = if database.joinsOpenTransaction {
+                try await database.withSelfScopedStatement(company, logger: logger) { connection in
+                    try await connection.firstRow(ApplyAdjustment.InCallersTransaction(values: values), logger: logger)
                 }
-                let cells = row.makeRandomAccess()
-                let usage = try cells[0].decode(String.self)
-                guard usage == LocationUsage.internal.rawValue || usage == LocationUsage.transit.rawValue else {
-                    throw AppError.invalid(field: "location_id", detail: "inventory is counted at internal locations, not at a \(usage) location")
+            } else {
+                try await database.withConnection { connection in
+                    try await connection.firstRow(ApplyAdjustment.Committed(values: values), logger: logger)
                 }
-                // Refused (nothing written): Core says why, from the quantity the statement found.
-                let change = try adjustment.change(from: try cells[1].decode(Decimal.self))
-                guard try cells[2].decode(Int64?.self) != nil else {
-                    throw AppError.conflict("the adjustment of \(change) was not applied; retry the request")
-                }
-                let move = try cells[Self.adjustmentMoveColumn].decode(Int64?.self) == nil ? nil
-                    : try MoveRepository.move(from: cells, at: Self.adjustmentMoveColumn)
-                let wakeOwed = try wakesAfterCommit && cells[ApplyAdjustment.wakeOwedColumn].decode(Bool.self)
-                return (AdjustmentResult(quant: try Self.quant(from: cells, at: 2), move: move), wakeOwed)
             }
-            if wakeOwed { JobRunnerWake.send([InventoryPushJob.kind], database: database, logger: logger) }
-            return result
+            // No row (or the call's row of NULLs): the location is not the company's.
+            guard let cells = row?.makeRandomAccess(), let usage = try cells[0].decode(String?.self) else {
+                throw AppError.invalid(field: "location_id", detail: "location \(location) does not exist")
+            }
+            guard usage == LocationUsage.internal.rawValue || usage == LocationUsage.transit.rawValue else {
+                throw AppError.invalid(field: "location_id", detail: "inventory is counted at internal locations, not at a \(usage) location")
+            }
+            // Refused (nothing written): Core says why, from the quantity the statement found.
+            let change = try adjustment.change(from: try cells[1].decode(Decimal.self))
+            guard try cells[2].decode(Int64?.self) != nil else {
+                throw AppError.conflict("the adjustment of \(change) was not applied; retry the request")
+            }
+            let move = try cells[Self.adjustmentMoveColumn].decode(Int64?.self) == nil ? nil
+                : try MoveRepository.move(from: cells, at: Self.adjustmentMoveColumn)
+            return AdjustmentResult(quant: try Self.quant(from: cells, at: 2), move: move)
         } catch let error as PSQLError where error.sqlState == "23503" {
             throw AppError.invalid(field: "product_id", detail: "product \(product) does not exist")
         } catch let error as PSQLError where error.sqlState == "SY003" {
@@ -92,11 +90,11 @@ public struct QuantRepository: Sendable {
 }
 
 extension QuantRepository {
-    /// Migration 0019: the location's usage, the quantity found, then (when applied) the quant and its move; as its
-    /// own transaction (migration 0025), also whether the push runners are owed a wake after the commit.
+    /// Migration 0019's row: the location's usage, the quantity found, then (when applied) the quant and its move.
     enum ApplyAdjustment {
-        struct WakingAfterCommit: CachedStatement {
-            static let sql = "SELECT * FROM stockyard.apply_inventory_adjustment_waking_after_commit($1, $2, $3, $4::numeric, $5::numeric)"
+        /// As a call of its own, which commits and then wakes the push runners (migration 0027).
+        struct Committed: CachedStatement {
+            static let sql = "CALL stockyard.apply_inventory_adjustment_committed($1, $2, $3, $4::numeric, $5::numeric)"
             let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
         }
 
@@ -104,9 +102,6 @@ extension QuantRepository {
             static let sql = "SELECT * FROM stockyard.apply_inventory_adjustment($1, $2, $3, $4::numeric, $5::numeric)"
             let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?]
         }
-
-        /// Where `WakingAfterCommit`'s last column, the wake owed, is.
-        static let wakeOwedColumn = 25
     }
 
     /// Where the move's columns start in `ApplyAdjustment`'s row.
