@@ -69,27 +69,21 @@ import Testing
     @Test func theRepositoryWakesTheRunnersWhenItsAdjustmentCommits() async throws {
         try await StorefrontFixture.with { f in
             let logger = f.environment.logger
-            try await Database.withPool(url: f.environment.appURL, poolSize: 1, logger: logger) { database in
+            try await NotificationLog.withPoolOfOne(f.environment) { database, pooled, heard in
                 let quants = QuantRepository(database: database)
-                let pooled = try await database.withConnection { connection in
-                    try await connection.query("SELECT pg_backend_pid()", logger: logger).collect().first!.decode(Int32.self)
-                }
-                try await DedicatedConnection.with(f.environment.appURL, logger: logger) { listener in
-                    let heard = try await NotificationLog.listening(on: listener)
-                    try await f.settle()
-                    _ = try await quants.adjust(product: f.productA.id, location: f.warehouse.lotStockId, adjustment: .counted(4),
-                                                company: f.company.id, logger: logger)
-                    try await waitUntil { heard.wakes(of: InventoryPushJob.kind, from: pooled) == 1 }
+                try await f.settle()
+                _ = try await quants.adjust(product: f.productA.id, location: f.warehouse.lotStockId, adjustment: .counted(4),
+                                            company: f.company.id, logger: logger)
+                try await waitUntil { heard.wakes(of: InventoryPushJob.kind, from: pooled) == 1 }
 
-                    try await f.settle()
-                    try await database.withCompany(f.company.id, logger: logger) { _ in
-                        _ = try await quants.adjust(product: f.productB.id, location: f.warehouse.lotStockId, adjustment: .counted(2),
-                                                    company: f.company.id, logger: logger)
-                        try await Task.sleep(for: .milliseconds(200))
-                        #expect(heard.wakes(of: InventoryPushJob.kind, from: pooled) == 1, "nothing is sent before the caller's commit")
-                    }
-                    try await waitUntil { heard.wakes(of: InventoryPushJob.kind, from: pooled) == 2 }
+                try await f.settle()
+                try await database.withCompany(f.company.id, logger: logger) { _ in
+                    _ = try await quants.adjust(product: f.productB.id, location: f.warehouse.lotStockId, adjustment: .counted(2),
+                                                company: f.company.id, logger: logger)
+                    try await Task.sleep(for: .milliseconds(200))
+                    #expect(heard.wakes(of: InventoryPushJob.kind, from: pooled) == 1, "nothing is sent before the caller's commit")
                 }
+                try await waitUntil { heard.wakes(of: InventoryPushJob.kind, from: pooled) == 2 }
             }
             try await f.expectStorefront(StorefrontFixture.itemA, at: StorefrontFixture.online, toBecome: 4)
             try await f.expectStorefront(StorefrontFixture.itemB, at: StorefrontFixture.online, toBecome: 2)

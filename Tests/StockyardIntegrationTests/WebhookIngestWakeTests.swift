@@ -73,22 +73,16 @@ import Testing
     @Test func theRepositoryWakesTheRunnersWhenItsBatchCommits() async throws {
         try await F.with { f in
             let logger = f.environment.logger
-            try await Database.withPool(url: f.environment.appURL, poolSize: 1, logger: logger) { database in
+            try await NotificationLog.withPoolOfOne(f.environment) { database, pooled, heard in
                 let events = WebhookEventRepository(database: database)
-                let pooled = try await database.withConnection { connection in
-                    try await connection.query("SELECT pg_backend_pid()", logger: logger).collect().first!.decode(Int32.self)
-                }
-                try await DedicatedConnection.with(f.environment.appURL, logger: logger) { listener in
-                    let heard = try await NotificationLog.listening(on: listener)
-                    let delivery = WebhookDelivery(shop: f.shop.id, eventKey: "order", webhookId: nil, topic: "products/update", apiVersion: nil,
-                                                   triggeredAt: nil, body: #"{"id":1}"#)
-                    #expect(try await events.ingest([(f.company.id, delivery)], logger: logger) == [true])
-                    try await waitUntil { heard.wakes(of: WebhookEventHandler.kind, from: pooled) == 1 }
-                    // A replay enqueues nothing, so owes no wake.
-                    #expect(try await events.ingest([(f.company.id, delivery)], logger: logger) == [false])
-                    try await Task.sleep(for: .milliseconds(300))
-                    #expect(heard.wakes(of: WebhookEventHandler.kind, from: pooled) == 1)
-                }
+                let delivery = WebhookDelivery(shop: f.shop.id, eventKey: "order", webhookId: nil, topic: "products/update", apiVersion: nil,
+                                               triggeredAt: nil, body: #"{"id":1}"#)
+                #expect(try await events.ingest([(f.company.id, delivery)], logger: logger) == [true])
+                try await waitUntil { heard.wakes(of: WebhookEventHandler.kind, from: pooled) == 1 }
+                // A replay enqueues nothing, so owes no wake.
+                #expect(try await events.ingest([(f.company.id, delivery)], logger: logger) == [false])
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(heard.wakes(of: WebhookEventHandler.kind, from: pooled) == 1)
             }
             try await f.settle()
             #expect(try await f.webhookEvents().map(\.processed) == [true])

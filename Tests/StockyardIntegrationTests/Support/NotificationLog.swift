@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import StockyardStore
 import Synchronization
 
 /// The notifications on the job channel, with the backend that sent each.
@@ -19,5 +20,22 @@ final class NotificationLog: Sendable {
     /// How many wakes of `kind` backend `pid` sent.
     func wakes(of kind: String, from pid: Int32) -> Int {
         heard.withLock { $0.count { $0.pid == pid && $0.payload == kind } }
+    }
+}
+
+extension NotificationLog {
+    /// A pool of one app connection whose backend is known, so that what it NOTIFYs is told apart, and the log of
+    /// the job channel, listened to on a connection of its own.
+    static func withPoolOfOne(_ environment: TestEnvironment,
+                              _ body: (_ database: Database, _ backend: Int32, _ heard: NotificationLog) async throws -> Void) async throws {
+        let logger = environment.logger
+        try await Database.withPool(url: environment.appURL, poolSize: 1, logger: logger) { database in
+            let backend = try await database.withConnection { connection in
+                try await connection.query("SELECT pg_backend_pid()", logger: logger).collect().first!.decode(Int32.self)
+            }
+            try await DedicatedConnection.with(environment.appURL, logger: logger) { listener in
+                try await body(database, backend, try await NotificationLog.listening(on: listener))
+            }
+        }
     }
 }
