@@ -84,6 +84,14 @@ import Testing
                     #expect(heard.wakes(of: InventoryPushJob.kind, from: pooled) == 1, "nothing is sent before the caller's commit")
                 }
                 try await waitUntil { heard.wakes(of: InventoryPushJob.kind, from: pooled) == 2 }
+
+                // A call that fails before its commit (a product the company does not have) wakes nobody.
+                await #expect(throws: AppError.self) {
+                    _ = try await quants.adjust(product: 999_999_999, location: f.warehouse.lotStockId, adjustment: .counted(1),
+                                                company: f.company.id, logger: logger)
+                }
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(heard.wakes(of: InventoryPushJob.kind, from: pooled) == 2)
             }
             try await f.expectStorefront(StorefrontFixture.itemA, at: StorefrontFixture.online, toBecome: 4)
             try await f.expectStorefront(StorefrontFixture.itemB, at: StorefrontFixture.online, toBecome: 2)
