@@ -7,6 +7,20 @@
 -- transaction of its own with an asynchronous commit, as 0025 does for an adjustment. One round trip, no NOTIFY lock
 -- held through a flush, and an error at commit is the CALL's error.
 
+-- 0025's wake, which the procedures below (and 0027's) call after their data has committed: an error there fails
+-- the call although its write is durable. The one it can meet in normal running is a full NOTIFY queue (a listener
+-- that stopped reading), so past half full it sends nothing: the runners poll for the jobs as well.
+CREATE OR REPLACE FUNCTION stockyard.wake_job_runners(p_kinds text[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF pg_notification_queue_usage() > 0.5 THEN
+        RETURN;
+    END IF;
+    PERFORM set_config('synchronous_commit', 'off', true);
+    PERFORM pg_notify('stockyard_jobs', k) FROM unnest(p_kinds) AS k;
+END
+$$;
+
 -- 0021's ingest in a transaction marked as waking the webhook.process runners after its commit: its rows, and on each
 -- whether a job was enqueued (a batch of echoes, settled at ingest, enqueues none). ingest_webhooks is plpgsql: it
 -- has run to its end, and the job trigger with it, before the outer SELECT reads the setting. The mark is cleared

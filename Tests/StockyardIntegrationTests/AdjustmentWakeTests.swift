@@ -36,7 +36,7 @@ import Testing
                 #expect(try await adjustWakingAfterCommit(f.productA, at: f.warehouse.lotStockId, to: 5))
                 // Nothing published there: no push, so no wake owed.
                 #expect(try await adjustWakingAfterCommit(f.productA, at: elsewhere.id, to: 5) == false)
-                try await Task.sleep(for: .milliseconds(300))
+                try await heard.catchUp(with: connection, backend: me)
                 #expect(heard.wakes(of: InventoryPushJob.kind, from: me) == 0)
 
                 // The caller's wake, as a transaction of its own.
@@ -90,7 +90,7 @@ import Testing
                     _ = try await quants.adjust(product: 999_999_999, location: f.warehouse.lotStockId, adjustment: .counted(1),
                                                 company: f.company.id, logger: logger)
                 }
-                try await Task.sleep(for: .milliseconds(200))
+                try await heard.catchUp(with: database, backend: pooled)
                 #expect(heard.wakes(of: InventoryPushJob.kind, from: pooled) == 2)
             }
             try await f.expectStorefront(StorefrontFixture.itemA, at: StorefrontFixture.online, toBecome: 4)

@@ -34,7 +34,7 @@ import Testing
 
                 // An echo of the value last published is settled as it is stored, with no job: no wake.
                 #expect(try await ingest("echo", available: 8) == ["echo"])
-                try await Task.sleep(for: .milliseconds(300))
+                try await heard.catchUp(with: connection, backend: me)
                 #expect(heard.wakes(of: WebhookEventHandler.kind, from: me) == 0)
 
                 // The procedure's first step on its own: the job's trigger leaves the NOTIFY out of the ingest's commit
@@ -43,7 +43,7 @@ import Testing
                     SELECT wake_owed FROM stockyard.ingest_webhooks_waking_after_commit(\(unescaped: arrays("marked", available: 6)))
                     """, logger: f.environment.logger).collect().map { try $0.decode(Bool.self) }
                 #expect(owed == [true])
-                try await Task.sleep(for: .milliseconds(300))
+                try await heard.catchUp(with: connection, backend: me)
                 #expect(heard.wakes(of: WebhookEventHandler.kind, from: me) == 0)
 
                 // The whole call: a storefront edit is stored with its job, and the runners are woken once.
@@ -51,12 +51,13 @@ import Testing
                 try await waitUntil { heard.wakes(of: WebhookEventHandler.kind, from: me) == 1 }
                 // Its replay stores nothing and wakes nobody.
                 #expect(try await ingest("edit", available: 5) == [])
-                try await Task.sleep(for: .milliseconds(300))
+                try await heard.catchUp(with: connection, backend: me)
                 #expect(heard.wakes(of: WebhookEventHandler.kind, from: me) == 1)
 
                 // It commits, so it cannot run inside a caller's transaction; nothing is stored then.
                 _ = try await connection.query("BEGIN", logger: f.environment.logger).collect()
-                await #expect(throws: PSQLError.self) { _ = try await ingest("inside", available: 4) }
+                let refused = await #expect(throws: PSQLError.self) { _ = try await ingest("inside", available: 4) }
+                #expect(refused?.sqlState == "2D000", "invalid transaction termination")
                 _ = try await connection.query("ROLLBACK", logger: f.environment.logger).collect()
             }
             // The edits are settled all the same: the storefront is put back to the 8 the warehouse publishes.
@@ -81,7 +82,7 @@ import Testing
                 try await waitUntil { heard.wakes(of: WebhookEventHandler.kind, from: pooled) == 1 }
                 // A replay enqueues nothing, so owes no wake.
                 #expect(try await events.ingest([(f.company.id, delivery)], logger: logger) == [false])
-                try await Task.sleep(for: .milliseconds(300))
+                try await heard.catchUp(with: database, backend: pooled)
                 #expect(heard.wakes(of: WebhookEventHandler.kind, from: pooled) == 1)
             }
             try await f.settle()

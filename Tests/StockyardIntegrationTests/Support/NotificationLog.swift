@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 import StockyardStore
@@ -20,6 +21,19 @@ final class NotificationLog: Sendable {
     /// How many wakes of `kind` backend `pid` sent.
     func wakes(of kind: String, from pid: Int32) -> Int {
         heard.withLock { $0.count { $0.pid == pid && $0.payload == kind } }
+    }
+
+    /// Returns once everything `connection` (backend `pid`, outside a transaction) committed before has been heard:
+    /// it sends a marker, and one backend's notifications arrive in the order it committed them.
+    func catchUp(with connection: PostgresConnection, backend pid: Int32) async throws {
+        let marker = "marker \(UUID().uuidString)"
+        _ = try await connection.query("SELECT pg_notify('stockyard_jobs', \(marker))", logger: Logger(label: "test")).collect()
+        try await waitUntil { self.heard.withLock { $0.contains { $0.pid == pid && $0.payload == marker } } }
+    }
+
+    /// `catchUp` through a pool of one connection, backend `pid`.
+    func catchUp(with database: Database, backend pid: Int32) async throws {
+        try await database.withConnection { try await catchUp(with: $0, backend: pid) }
     }
 }
 
