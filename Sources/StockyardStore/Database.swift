@@ -47,23 +47,21 @@ public struct Database: Sendable {
     }
 
     /// Runs `body`, one statement that sets its own tenant (a function that calls `stockyard.enter_company(companyID)`
-    /// before anything else), in a transaction of its own on a pooled connection: two suspensions where `withCompany`
-    /// takes three (decisions D26). Inside a `withCompany` of the same pool and company it joins that transaction
-    /// instead, as `withCompany` does, so it commits or rolls back with it.
+    /// before anything else), on a pooled connection in the statement's own implicit transaction: one round trip where
+    /// `withCompany` takes three (decisions D26). Inside a `withCompany` of the same pool and company it joins that
+    /// transaction instead, as `withCompany` does, so it commits or rolls back with it.
     ///
-    /// The transaction is explicit, not the statement's implicit one (decisions D32): that one commits at the
-    /// protocol's Sync, after the CommandComplete at which PostgresNIO hands back the rows, so the caller could answer
-    /// for a write not yet flushed, or one that failed at commit and was rolled back. `awaitingCommit: false` keeps
-    /// the implicit one, one round trip, for a statement that commits asynchronously (`synchronous_commit = off`,
-    /// so not durable when it returns anyway) and cannot fail at commit (no NOTIFY, no deferred constraint).
-    public func withSelfScopedStatement<T: Sendable>(_ companyID: Int64, awaitingCommit: Bool = true, logger: Logger,
+    /// An implicit transaction commits at the protocol's Sync, after the CommandComplete at which PostgresNIO hands
+    /// back the rows (decisions D32), so use this only for a statement whose commit the caller need not wait for: one
+    /// that commits asynchronously and cannot fail at commit (the push's steps), or the CALL of a procedure that
+    /// commits before it replies (D33, D34). Anything else belongs in `withCompany`, which awaits its COMMIT.
+    public func withSelfScopedStatement<T: Sendable>(_ companyID: Int64,
                                                      _ body: (PostgresConnection) async throws -> T) async throws -> T {
         if let open = Self.openTransaction, open.pool == ObjectIdentifier(usage) {
             guard open.companyID == companyID else { throw NestedTransactionOfAnotherCompany() }
             return try await body(open.connection)
         }
-        guard awaitingCommit else { return try await withConnection(body) }
-        return try await inNewTransaction(of: companyID, settingTenant: false, logger: logger, body)
+        return try await withConnection(body)
     }
 
     /// BEGIN, the tenant when asked, `body` (inside which a `withCompany` of this company joins), COMMIT; ROLLBACK

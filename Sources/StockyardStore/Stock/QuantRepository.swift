@@ -23,14 +23,11 @@ public struct QuantRepository: Sendable {
         }
         let values: [(any PostgresThrowingDynamicTypeEncodable & Sendable)?] = [company, product, location, counted, delta]
         do {
-            let row = if database.joinsOpenTransaction {
-                try await database.withSelfScopedStatement(company, logger: logger) { connection in
-                    try await connection.firstRow(ApplyAdjustment.InCallersTransaction(values: values), logger: logger)
-                }
-            } else {
-                try await database.withConnection { connection in
-                    try await connection.firstRow(ApplyAdjustment.Committed(values: values), logger: logger)
-                }
+            // A procedure cannot commit inside a caller's transaction: there, 0019's function is one of its statements.
+            let statement: any CachedStatement = database.joinsOpenTransaction ? ApplyAdjustment.InCallersTransaction(values: values)
+                : ApplyAdjustment.Committed(values: values)
+            let row = try await database.withSelfScopedStatement(company) { connection in
+                try await connection.firstRow(statement, logger: logger)
             }
             // No row (or the call's row of NULLs): the location is not the company's.
             guard let cells = row?.makeRandomAccess(), let usage = try cells[0].decode(String?.self) else {

@@ -38,7 +38,7 @@ public struct InventoryLevelRepository: Sendable {
     /// does not wait for the disk: a lost in-flight mark only sends an echo the job's way.
     public static func beginPush(storefrontLocation: Int64, product: Int64, job: Int64, company: Int64, database: Database,
                                  logger: Logger) async throws -> (PushTarget, ShopConnection?)? {
-        try await database.withSelfScopedStatement(company, awaitingCommit: false, logger: logger) { connection in
+        try await database.withSelfScopedStatement(company) { connection in
             guard let row = try await connection.firstRow(BeginPush(values: [company, storefrontLocation, product, job]), logger: logger) else {
                 return nil
             }
@@ -125,7 +125,7 @@ public struct InventoryLevelRepository: Sendable {
                                   job: Int64, worker: String, company: Int64, database: Database, logger: Logger) async throws -> Date? {
         let settles = DriftRepository.classesSettledByPublishing.map(\.rawValue)
         do {
-            return try await database.withSelfScopedStatement(company, awaitingCommit: false, logger: logger) { connection in
+            return try await database.withSelfScopedStatement(company) { connection in
                 try await connection.firstRow(FinishPush(values: [company, storefrontLocation, variant, quantity, sentAt, settles,
                                                                   resolution, job, worker]), logger: logger)?.decode(Date?.self) ?? nil
             }

@@ -2,9 +2,10 @@ import PostgresNIO
 import StockyardStore
 import Testing
 
-/// `Database.withSelfScopedStatement` (decisions D26, D32): a statement that is its own transaction commits at the
-/// protocol's Sync, after PostgresNIO has already handed back its rows, so the call runs it in an explicit transaction.
-@Suite struct SelfScopedStatementTests {
+/// `Database`'s transactions (decisions D32): an implicit transaction commits at the protocol's Sync, after
+/// PostgresNIO has already handed back the statement's rows, so `withCompany` and `withTransaction` await an explicit
+/// COMMIT instead.
+@Suite struct CommitFailureTests {
     /// A deferred unique constraint fails at commit, after the statement itself completed: the caller sees that
     /// failure, not a success for a transaction that was rolled back, and the connection is left outside any transaction.
     @Test func aFailureAtCommitReachesTheCaller() async throws {
@@ -12,7 +13,7 @@ import Testing
         let company = try await environment.makeCompany()
         try await Database.withPool(url: environment.appURL, poolSize: 1, logger: environment.logger) { database in
             let error = await #expect(throws: PSQLError.self) {
-                try await database.withSelfScopedStatement(company.id, logger: environment.logger) { connection in
+                try await database.withCompany(company.id, logger: environment.logger) { connection in
                     _ = try await connection.query("""
                         DO $$ BEGIN
                             CREATE TEMP TABLE fails_at_commit (x int UNIQUE DEFERRABLE INITIALLY DEFERRED);
