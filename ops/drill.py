@@ -280,7 +280,6 @@ class Stack:
                         STOCKYARD_SECRET_KEY=base64.b64encode(os.urandom(32)).decode(),
                         STOCKYARD_LOG_LEVEL=os.environ.get("STOCKYARD_LOG_LEVEL", "info"))
         self.simulator = self.api_proc = self.worker = None
-        self.worker_starts = 0
         self.pg_log_offset = 0
 
     # -- processes
@@ -306,7 +305,6 @@ class Stack:
         self.wait_healthy(self.api_proc, f"{self.api}/ready", wait)
 
     def start_worker(self, wait=30.0):
-        self.worker_starts += 1
         self.worker = self.procs.start("worker", [self.ctx.binary, "worker"], self.env, os.path.join(self.logs, "worker.log"))
         return self.wait_healthy(self.worker, f"http://127.0.0.1:{self.worker_port}/health", wait)
 
@@ -618,7 +616,7 @@ def spread(values):
 # ----------------------------------------------------------------------------------------------------------------
 # Shared phases: steady load, drain, and the checks every drill makes.
 
-def settle_and_check(stack, load, report, drain_seconds, extra_states_ok=()):
+def settle_and_check(stack, load, report, drain_seconds):
     """Stops the load, waits up to `drain_seconds` for the queue to empty and the storefront to be in step, then
     checks what every drill checks."""
     load.stop()
