@@ -43,7 +43,8 @@ public struct APIDependencies: Sendable {
 /// `stockyard worker` processes).
 public func buildApplication(config: StockyardConfig, worker: Bool = true, logger: Logger) throws -> some ApplicationProtocol {
     var dependencies = APIDependencies(
-        config: config, database: Database(url: config.databaseURL, poolSize: config.databasePoolSize, logger: logger),
+        config: config, database: Database(url: config.databaseURL, poolSize: config.databasePoolSize,
+                                           deadlines: StatementDeadlines(config), logger: logger),
         registry: PrometheusCollectorRegistry(),
         expectedMigrations: try Migrator.loadFiles(directory: config.migrationsDirectory))
     var services: [any Service] = [dependencies.database.pool] + dependencies.services(logger: logger)

@@ -13,7 +13,8 @@ struct JobWorker {
     let runner: JobRunner
 
     init(config: StockyardConfig, handlers: JobHandlers, metrics: JobRunnerMetrics?, logger: Logger) {
-        database = Database(url: config.databaseURL, poolSize: config.jobs.poolSize, logger: logger)
+        database = Database(url: config.databaseURL, poolSize: config.jobs.poolSize, deadlines: StatementDeadlines(config),
+                            logger: logger)
         runner = JobRunner(settings: .init(config.jobs), database: database, listenURL: config.databaseURL,
                            handlers: handlers, metrics: metrics, logger: logger)
     }

@@ -16,8 +16,8 @@ public struct Database: Sendable {
     }
 
     /// A database on a new pool of `poolSize` connections to `url`; run `pool` before use.
-    public init(url: DatabaseURL, poolSize: Int, logger: Logger) {
-        self.init(pool: ConnectionPool(url: url, size: poolSize, logger: logger))
+    public init(url: DatabaseURL, poolSize: Int, deadlines: StatementDeadlines = StatementDeadlines(), logger: Logger) {
+        self.init(pool: ConnectionPool(url: url, size: poolSize, deadlines: deadlines, logger: logger))
     }
 
     /// The transaction this task is inside, so that a nested `withCompany` joins it (see `withCompany`).
@@ -35,15 +35,19 @@ public struct Database: Sendable {
     /// Called inside another `withCompany` of the same pool and company (in the same task), it joins that
     /// transaction instead of opening a second one: an outer step (an idempotency key, a job being marked done)
     /// commits or rolls back together with the repository calls it wraps (decisions D11).
+    ///
+    /// The whole transaction has `deadline` (decisions D35): past it the connection is closed, the transaction rolls
+    /// back, and this throws `StatementDeadlineExceeded`. A joined transaction keeps the outer one's deadline.
     @discardableResult
     public func withCompany<T: Sendable>(
-        _ companyID: Int64, logger: Logger, _ body: (PostgresConnection) async throws -> T
+        _ companyID: Int64, deadline: StatementDeadline = .standard, logger: Logger,
+        _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         if let open = Self.openTransaction, open.pool == ObjectIdentifier(usage) {
             guard open.companyID == companyID else { throw NestedTransactionOfAnotherCompany() }
             return try await body(open.connection)
         }
-        return try await inNewTransaction(of: companyID, settingTenant: true, logger: logger, body)
+        return try await inNewTransaction(of: companyID, settingTenant: true, deadline: deadline, logger: logger, body)
     }
 
     /// Runs `body`, one statement that sets its own tenant (a function that calls `stockyard.enter_company(companyID)`
@@ -68,9 +72,10 @@ public struct Database: Sendable {
     /// on any error. BEGIN is written without waiting for its reply and the connection runs what follows in order,
     /// so it costs no suspension of its own. It fails only with the connection, and then so does all that was
     /// queued behind it; its reply is checked after the tenant's set_config, or else after the body.
-    private func inNewTransaction<T: Sendable>(of companyID: Int64?, settingTenant: Bool, logger: Logger,
+    private func inNewTransaction<T: Sendable>(of companyID: Int64?, settingTenant: Bool, deadline: StatementDeadline,
+                                               logger: Logger,
                                                _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await withConnection { connection in
+        try await withConnection(deadline: deadline) { connection in
             let begin: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
             do {
                 if let companyID, settingTenant {
@@ -85,6 +90,12 @@ public struct Database: Sendable {
                 try await commit(connection, logger: logger)
                 return result
             } catch {
+                // A closed connection (the server went away, or the pool ended the lease) answers nothing more:
+                // PostgresNIO leaves a statement written to it waiting forever, so say nothing more to it.
+                if connection.isClosed || ConnectionPool.isFatal(error) {
+                    try? await connection.close()
+                    throw error
+                }
                 _ = try? await begin.get()
                 do {
                     try await connection.query("ROLLBACK", logger: logger)
@@ -111,16 +122,18 @@ public struct Database: Sendable {
     /// A transaction with no tenant: only for the cross-tenant `SECURITY DEFINER` functions and the owner's writes.
     /// Returns once it has committed, also when `body` is a single statement (decisions D32).
     @discardableResult
-    public func withTransaction<T: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await inNewTransaction(of: nil, settingTenant: false, logger: logger, body)
+    public func withTransaction<T: Sendable>(deadline: StatementDeadline = .standard, logger: Logger,
+                                             _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await inNewTransaction(of: nil, settingTenant: false, deadline: deadline, logger: logger, body)
     }
 
-    /// A pooled connection outside any transaction, counted in the pool metrics.
-    public func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// A pooled connection outside any transaction, counted in the pool metrics, for at most `deadline`.
+    public func withConnection<T: Sendable>(deadline: StatementDeadline = .standard,
+                                            _ body: (PostgresConnection) async throws -> T) async throws -> T {
         usage.waiting.add(1, ordering: .relaxed)
         var leased = false
         defer { if !leased { usage.waiting.subtract(1, ordering: .relaxed) } }
-        return try await pool.withConnection { connection in
+        return try await pool.withConnection(deadline: deadline) { connection in
             usage.waiting.subtract(1, ordering: .relaxed)
             leased = true
             usage.inUse.add(1, ordering: .relaxed)
@@ -133,7 +146,7 @@ public struct Database: Sendable {
     /// Connections leased now, requests waiting for one, and leases since start: exported at `/metrics`.
     public var poolStats: PoolStats {
         PoolStats(inUse: usage.inUse.load(ordering: .relaxed), waiting: usage.waiting.load(ordering: .relaxed),
-                  leasesTotal: usage.leases.load(ordering: .relaxed))
+                  leasesTotal: usage.leases.load(ordering: .relaxed), deadlineHitsTotal: pool.deadlineHitsTotal)
     }
 }
 
@@ -141,6 +154,8 @@ public struct PoolStats: Sendable, Equatable {
     public let inUse: Int
     public let waiting: Int
     public let leasesTotal: Int
+    /// Leases whose connection was closed at their deadline.
+    public let deadlineHitsTotal: Int
 }
 
 final class PoolUsage: Sendable {

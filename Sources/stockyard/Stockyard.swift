@@ -31,7 +31,7 @@ func loadConfig() throws -> StockyardConfig {
 func withOwnerDatabase<T: Sendable>(_ config: StockyardConfig, _ body: @Sendable (Database) async throws -> T) async throws -> T {
     var logger = Logger(label: "stockyard.admin")
     logger.logLevel = .error   // the pool warns when a lease races its own start-up; that is expected here
-    return try await Database.withPool(url: config.ownerDatabaseURL, poolSize: 2, logger: logger, body)
+    return try await Database.withPool(url: config.ownerDatabaseURL, poolSize: 2, deadlines: StatementDeadlines(config), logger: logger, body)
 }
 
 /// Prints `value` as JSON when asked, else the human text.

@@ -5,7 +5,7 @@ import StockyardCore
 import StockyardStore
 
 /// LISTENs for `stockyard_api_token_changed` on a connection of its own and keeps `TokenCache` honest.
-/// While it is not connected the cache is off, so a revocation can never be missed; it reconnects with backoff.
+/// While it is not connected the cache is off, so a revocation can never be missed (`NotificationListener` reconnects).
 struct TokenChangeListener: Service {
     static let channel = "stockyard_api_token_changed"
     let url: DatabaseURL
@@ -13,26 +13,15 @@ struct TokenChangeListener: Service {
     let logger: Logger
 
     func run() async throws {
+        let listener = NotificationListener(url: url, channel: Self.channel, logger: logger)
         await cancelWhenGracefulShutdown {
-            var failures = 0
-            while !Task.isCancelled {
-                do {
-                    try await DedicatedConnection.with(url, logger: logger) { connection in
-                        try await connection.listen(on: Self.channel) { notifications in
-                            cache.setListening(true)
-                            failures = 0
-                            for try await notification in notifications { cache.invalidate(hash: notification.payload) }
-                        }
-                    }
-                } catch where Task.isCancelled {
-                    break
-                } catch {
-                    failures += 1
-                    logger.warning("token change listener lost its connection; token cache off until it reconnects",
-                                   metadata: ["error": "\(String(reflecting: error))"])
-                }
-                cache.setListening(false)
-                try? await Task.sleep(for: .milliseconds(min(5_000, 100 << min(failures, 6))))
+            await listener.run { listening in
+                cache.setListening(listening)
+            } lost: { error, _ in
+                logger.warning("token change listener lost its connection; token cache off until it reconnects",
+                               metadata: ["error": "\(String(reflecting: error))"])
+            } notification: { notification in
+                cache.invalidate(hash: notification.payload)
             }
         }
         cache.setListening(false)

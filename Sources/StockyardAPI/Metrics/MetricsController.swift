@@ -19,11 +19,11 @@ struct MetricsController {
     }
 }
 
-/// One pool's gauges and lease counter.
+/// One pool's gauges and counters.
 private final class PoolGauges: Sendable {
     let database: Database
-    let inUse: Gauge, waiting: Gauge, max: Gauge, leases: Counter
-    let exported = Mutex(0)   // leases already added to the counter
+    let inUse: Gauge, waiting: Gauge, max: Gauge, leases: Counter, deadlineHits: Counter
+    let exported = Mutex((leases: 0, deadlineHits: 0))   // what the counters hold already
 
     init(registry: PrometheusCollectorRegistry, pool: String, database: Database) {
         let labels = [("pool", pool)]
@@ -32,6 +32,8 @@ private final class PoolGauges: Sendable {
         waiting = registry.makeGauge(name: "stockyard_db_pool_waiting", labels: labels, help: "Requests waiting for a pool connection")
         max = registry.makeGauge(name: "stockyard_db_pool_connections_max", labels: labels, help: "Connections the pool keeps open")
         leases = registry.makeCounter(name: "stockyard_db_pool_leases_total", labels: labels, help: "Connections leased since start")
+        deadlineHits = registry.makeCounter(name: "stockyard_db_pool_deadline_hits_total", labels: labels,
+                                            help: "Leases whose connection was closed at their statement deadline")
     }
 
     func sample() {
@@ -39,9 +41,11 @@ private final class PoolGauges: Sendable {
         inUse.set(Double(stats.inUse))
         waiting.set(Double(stats.waiting))
         max.set(Double(database.poolSize))
-        leases.increment(by: Int64(exported.withLock { exported in
-            defer { exported = stats.leasesTotal }
-            return stats.leasesTotal - exported
-        }))
+        let (newLeases, newHits) = exported.withLock { exported in
+            defer { exported = (stats.leasesTotal, stats.deadlineHitsTotal) }
+            return (stats.leasesTotal - exported.leases, stats.deadlineHitsTotal - exported.deadlineHits)
+        }
+        leases.increment(by: Int64(newLeases))
+        deadlineHits.increment(by: Int64(newHits))
     }
 }

@@ -54,13 +54,15 @@ struct Problem: Codable, Sendable {
         case is ConnectionPool.ShutDown:
             return (Problem(slug: "unavailable", title: "Service unavailable", status: .serviceUnavailable,
                             detail: "the server is shutting down; retry later"), .serviceUnavailable)
+        case _ where DatabaseOutage.covers(error):
+            // The database is away (down, starting up, moved, or past a statement deadline): nothing is the
+            // client's fault and the same request can be sent again.
+            return (Problem(slug: "unavailable", title: "Service unavailable", status: .serviceUnavailable,
+                            detail: "the database is not reachable; retry later"), .serviceUnavailable)
         case let psql as PSQLError:
-            // No server answer: the database is away. A data exception (class 22) or a CHECK violation is a value
-            // the repositories did not catch, so the client's. Anything else is a bug.
-            guard let state = psql.sqlState else {
-                return (Problem(slug: "unavailable", title: "Service unavailable", status: .serviceUnavailable,
-                                detail: "the database is not reachable; retry later"), .serviceUnavailable)
-            }
+            // A data exception (class 22) or a CHECK violation is a value the repositories did not catch, so the
+            // client's. Anything else is a bug.
+            guard let state = psql.sqlState else { return internalError }
             // A deadlock or serialization failure: Postgres rolled back one of two concurrent writers; nothing was
             // written and the same request can be sent again.
             if state == "40P01" || state == "40001" {

@@ -7,6 +7,13 @@ public struct StockyardConfig: Sendable, Equatable {
     public var ownerDatabaseURL: DatabaseURL
     /// `STOCKYARD_DB_POOL_SIZE`: the API's connections (the job runner has a pool of its own, `STOCKYARD_JOB_POOL_SIZE`).
     public var databasePoolSize: Int
+    /// `STOCKYARD_DB_STATEMENT_DEADLINE_MS`: how long any transaction or statement of either pool may take before its
+    /// connection is closed and the call fails as retryable (503 in the API): 10 s, a hundred times the slowest
+    /// statement the benchmarks see (decisions D35).
+    public var statementDeadlineMilliseconds = 10_000
+    /// `STOCKYARD_DB_LONG_STATEMENT_DEADLINE_SECONDS`: the same for the work that is long by nature: migrations, variant
+    /// and location imports, opening stock and go-live.
+    public var longStatementDeadlineSeconds = 600
     /// `STOCKYARD_HTTP_HOST` / `STOCKYARD_HTTP_PORT`.
     public var httpHost: String
     public var httpPort: Int
@@ -104,6 +111,10 @@ public struct StockyardConfig: Sendable, Equatable {
             if let url = value("STOCKYARD_OWNER_DATABASE_URL") { config.ownerDatabaseURL = try DatabaseURL(parsing: url) }
         } catch { throw error.renamed("STOCKYARD_OWNER_DATABASE_URL") }
         config.databasePoolSize = try integer("STOCKYARD_DB_POOL_SIZE", in: 1...1000) ?? config.databasePoolSize
+        config.statementDeadlineMilliseconds = try integer("STOCKYARD_DB_STATEMENT_DEADLINE_MS", in: 100...3_600_000)
+            ?? config.statementDeadlineMilliseconds
+        config.longStatementDeadlineSeconds = try integer("STOCKYARD_DB_LONG_STATEMENT_DEADLINE_SECONDS", in: 1...86_400)
+            ?? config.longStatementDeadlineSeconds
         config.httpHost = value("STOCKYARD_HTTP_HOST") ?? config.httpHost
         config.httpPort = try integer("STOCKYARD_HTTP_PORT", in: 0...65535) ?? config.httpPort
         config.maxBodyBytes = try integer("STOCKYARD_MAX_BODY_BYTES", in: 1...(1 << 30)) ?? config.maxBodyBytes
@@ -151,6 +162,8 @@ public struct StockyardConfig: Sendable, Equatable {
             "STOCKYARD_DATABASE_URL": databaseURL.description,
             "STOCKYARD_OWNER_DATABASE_URL": ownerDatabaseURL.description,
             "STOCKYARD_DB_POOL_SIZE": String(databasePoolSize),
+            "STOCKYARD_DB_STATEMENT_DEADLINE_MS": String(statementDeadlineMilliseconds),
+            "STOCKYARD_DB_LONG_STATEMENT_DEADLINE_SECONDS": String(longStatementDeadlineSeconds),
             "STOCKYARD_HTTP_HOST": httpHost,
             "STOCKYARD_HTTP_PORT": String(httpPort),
             "STOCKYARD_MAX_BODY_BYTES": String(maxBodyBytes),

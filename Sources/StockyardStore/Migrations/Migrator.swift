@@ -35,14 +35,16 @@ public struct Migrator: Sendable {
     /// Applies what is pending and returns it; on an up-to-date database it changes nothing and returns [].
     @discardableResult
     public func migrate(_ files: [MigrationFile]) async throws -> [MigrationFile] {
-        try await database.withConnection { connection in
+        try await database.withConnection(deadline: .long) { connection in
             try await connection.query("SELECT pg_advisory_lock(\(Self.advisoryLockKey))", logger: logger)
             do {
                 let applied = try await migrateLocked(files, on: connection)
                 try await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
                 return applied
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
+                if !connection.isClosed {   // a closed connection holds no lock, and would never answer
+                    _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
+                }
                 throw error
             }
         }

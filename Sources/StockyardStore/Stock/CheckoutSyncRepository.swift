@@ -251,7 +251,7 @@ public struct CheckoutSyncRepository: Sendable {
             WHERE company_id = \(company) AND id = ANY(\(candidates)) AND state NOT IN ('done', 'cancel')
             ORDER BY id FOR UPDATE
             """, logger: logger).collect().map { try $0.decode(Int64.self) }
-        try await connection.query("""
+        _ = try await connection.query("""
             SELECT id FROM stockyard.stock_move_lines
             WHERE company_id = \(company) AND move_id = ANY(\(moves)) ORDER BY id FOR UPDATE
             """, logger: logger).collect()

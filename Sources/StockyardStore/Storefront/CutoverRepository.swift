@@ -24,7 +24,7 @@ public struct CutoverRepository: Sendable {
                        logger: Logger) async throws -> CutoverChecklistReport {
         let reason = try reason.map { try TextInput.validate($0, field: "reason", maxLength: 2000) }
         if force && reason == nil { throw AppError.invalid(field: "reason", detail: "forcing go-live needs a 'reason', which is recorded") }
-        return try await database.withCompany(company, logger: logger) { connection in
+        return try await database.withCompany(company, deadline: .long, logger: logger) { connection in
             let state = try await Self.lockShop(shop, company: company, lock: true, on: connection, logger: logger)
             guard state != "live" else { throw AppError.conflict("the shop is live already") }
             let items = CutoverChecklist.items(try await Self.facts(shop: shop, topSKUs: topSKUs, company: company, on: connection, logger: logger))
@@ -44,7 +44,7 @@ public struct CutoverRepository: Sendable {
 
     /// The levels `selection` covers, as the availability view computes them.
     public func levels(shop: Int64, selection: LevelSelection, company: Int64, logger: Logger) async throws -> [InventoryLevel] {
-        try await database.withCompany(company, logger: logger) { connection in
+        try await database.withCompany(company, deadline: .long, logger: logger) { connection in
             _ = try await Self.lockShop(shop, company: company, lock: false, on: connection, logger: logger)
             let (skus, categories) = (selection.skus, selection.categoryIds)
             let query: PostgresQuery = """
@@ -70,7 +70,7 @@ public struct CutoverRepository: Sendable {
     public func publishOpeningStock(shop: Int64, selection: LevelSelection, token: Int64?, company: Int64,
                                     logger: Logger) async throws -> OpeningStockStage {
         let levels = try await levels(shop: shop, selection: selection, company: company, logger: logger)
-        return try await database.withCompany(company, logger: logger) { connection in
+        return try await database.withCompany(company, deadline: .long, logger: logger) { connection in
             let state = try await Self.lockShop(shop, company: company, lock: true, on: connection, logger: logger)
             guard state == "planning" else { throw AppError.conflict("opening stock is published before going live; the shop is live") }
             let id = try await Self.record("opening_stock", shop: shop, reason: nil, detail: Self.detail(selection, levels: levels.count),

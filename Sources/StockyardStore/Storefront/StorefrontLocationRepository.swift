@@ -14,7 +14,7 @@ public struct StorefrontLocationRepository: Sendable {
     /// inactive. Returns the whole map. Then the tables are analyzed (`StorefrontStatistics`).
     public func importListed(_ listed: [ListedStorefrontLocation], shop: Int64, company: Int64,
                              logger: Logger) async throws -> [StorefrontLocation] {
-        let imported = try await database.withCompany(company, logger: logger) { connection in
+        let imported = try await database.withCompany(company, deadline: .long, logger: logger) { connection in
             try await connection.query("""
                 WITH listed AS (
                     SELECT * FROM unnest(\(listed.map(\.externalId))::bigint[], \(listed.map(\.name))::text[]) AS l(external_id, name)

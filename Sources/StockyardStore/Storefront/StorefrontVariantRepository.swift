@@ -16,7 +16,7 @@ public struct StorefrontVariantRepository: Sendable {
     /// (`StorefrontStatistics`).
     public func importListed(_ listed: [ListedVariant], createProducts: Bool, shop: Int64, company: Int64,
                              logger: Logger) async throws -> VariantImportSummary {
-        let imported = try await database.withCompany(company, logger: logger) { connection in
+        let imported = try await database.withCompany(company, deadline: .long, logger: logger) { connection in
             if createProducts {
                 let allowed = try await connection.query("""
                     SELECT allow_product_creation FROM stockyard.shops WHERE company_id = \(company) AND id = \(shop)
@@ -165,7 +165,7 @@ public struct StorefrontVariantRepository: Sendable {
 
     /// Marks the automatic links of `variants` (all of the shop's when nil) as checked by a person.
     public func confirm(variants: [Int64]?, shop: Int64, company: Int64, logger: Logger) async throws -> Int {
-        try await database.withCompany(company, logger: logger) { connection in
+        try await database.withCompany(company, deadline: .long, logger: logger) { connection in
             try await connection.query("""
                 WITH confirmed AS (
                     UPDATE stockyard.storefront_variants SET confirmed_at = now(), updated_at = now()

@@ -25,15 +25,19 @@ public final class JobRunner: Service, Sendable {
         public var retry: RetryPolicy
         public var retention: Duration
         public var shutdownGrace: Duration
-        /// How often expired leases are reclaimed and the done jobs' history kept.
+        /// How often the done jobs' history is kept, idempotency keys purged and the depth gauge set.
         public var housekeepingInterval: Duration
+        /// How often expired leases are looked for (also once at start): a crashed runner's job runs again within
+        /// this much of its lease's expiry.
+        public var reclaimInterval: Duration
         /// Claim only these kinds (nil: every kind; a kind without a handler then goes dead).
         public var kinds: [String]?
 
         public init(worker: String = JobRunner.defaultWorkerName(), concurrency: Int = 5, batchSize: Int = 25,
                     pollInterval: Duration = .seconds(2),
                     lease: Duration = .seconds(30), retry: RetryPolicy = RetryPolicy(), retention: Duration = .seconds(86_400),
-                    shutdownGrace: Duration = .seconds(10), housekeepingInterval: Duration = .seconds(15), kinds: [String]? = nil) {
+                    shutdownGrace: Duration = .seconds(10), housekeepingInterval: Duration = .seconds(15),
+                    reclaimInterval: Duration = .seconds(1), kinds: [String]? = nil) {
             self.worker = worker
             self.concurrency = concurrency
             self.batchSize = batchSize
@@ -43,6 +47,7 @@ public final class JobRunner: Service, Sendable {
             self.retention = retention
             self.shutdownGrace = shutdownGrace
             self.housekeepingInterval = housekeepingInterval
+            self.reclaimInterval = reclaimInterval
             self.kinds = kinds
         }
 
@@ -85,6 +90,8 @@ public final class JobRunner: Service, Sendable {
         var slotsWereFull = false
         var stopping = false
         var listening = false
+        /// The LISTEN connection was lost and has not been restored yet.
+        var listenLost = false
         /// When the wake for the next delayed job is set for, if one is.
         var timedWake: Date?
     }
@@ -124,6 +131,10 @@ public final class JobRunner: Service, Sendable {
             background.addTask { await self.acknowledge() }
             background.addTask { await self.tick(every: self.settings.pollInterval) { self.wake.yield() } }
             background.addTask { await self.tick(every: self.settings.lease / 3) { await self.renewLeases() } }
+            background.addTask {
+                await self.reclaimExpired()
+                await self.tick(every: self.settings.reclaimInterval) { await self.reclaimExpired() }
+            }
             background.addTask { await self.tick(every: self.settings.housekeepingInterval) { await self.housekeeping() } }
             await withGracefulShutdownHandler {
                 await self.claimLoop()
@@ -138,7 +149,7 @@ public final class JobRunner: Service, Sendable {
 
     /// Claims whenever woken, up to the free slots, and runs each job in its own child task.
     private func claimLoop() async {
-        await withDiscardingTaskGroup { running in
+        let graceEnds = await withDiscardingTaskGroup { running -> ContinuousClock.Instant in
             for await _ in wakes {
                 if Task.isCancelled || state.withLock({ $0.stopping }) { break }
                 while true {
@@ -154,8 +165,10 @@ public final class JobRunner: Service, Sendable {
                     let limit = max(free, settings.batchSize)
                     let claimed: [ClaimedJob], nextDue: Date?
                     do {
-                        (claimed, nextDue) = try await jobs.claim(worker: settings.worker, limit: limit, lease: settings.lease,
-                                                                  kinds: settings.kinds, logger: logger)
+                        (claimed, nextDue) = try await bounded { [jobs, settings, logger] in
+                            try await jobs.claim(worker: settings.worker, limit: limit, lease: settings.lease,
+                                                 kinds: settings.kinds, logger: logger)
+                        }
                     } catch {
                         logger.warning("claiming jobs failed; retrying at the next wake", metadata: ["error": "\(String(reflecting: error))"])
                         break
@@ -186,11 +199,18 @@ public final class JobRunner: Service, Sendable {
                 try? await Task.sleep(for: .milliseconds(20))
             }
             running.cancelAll()
+            return deadline
         }
-        await flushAcks()
+        // Cancelled (not a graceful stop): nothing more to say to the database; the leases expire and the jobs rerun.
+        if Task.isCancelled { return }
+        // The last acks and the release get until the grace period's end, or 2 s if it is over: an unreachable
+        // database must not hold the stop (the leases expire and the jobs rerun, at least once).
+        await flushAcks(until: max(ContinuousClock.now + .seconds(2), graceEnds))
         let unfinished = Array(state.withLock { $0.inFlight })
         if !unfinished.isEmpty {
-            let released = (try? await jobs.release(worker: settings.worker, jobs: unfinished, logger: logger)) ?? 0
+            let released = (try? await bounded { [jobs, settings, logger] in
+                try await jobs.release(worker: settings.worker, jobs: unfinished, logger: logger)
+            }) ?? 0
             logger.warning("released unfinished jobs at shutdown", metadata: ["jobs": "\(unfinished.map(\.id))", "released": "\(released)"])
         }
     }
@@ -225,7 +245,9 @@ public final class JobRunner: Service, Sendable {
                 throw JobFailure.permanent("no handler for job kind '\(job.kind)' in this runner (known: \(handlers.kinds.joined(separator: ", ")))")
             }
             let context = JobContext(job: job, database: database, runner: jobs, worker: settings.worker, logger: logger)
-            try await handler.run(job, context: context)
+            // Not waited for once this task is cancelled: a handler left waiting on a dropped statement (D35) must not
+            // hold the runner's stop.
+            try await awaitAtMost(nil) { try await handler.run(job, context: context) }
             if context.isFinished {
                 metrics?.succeeded(job.kind)
                 // Its slot matters only when due jobs wait for one, and the next job of its key waited for it;
@@ -263,11 +285,12 @@ public final class JobRunner: Service, Sendable {
     /// costs a few commits, not one each (acks pile up while the previous flush runs, like a group commit).
     private func acknowledge() async {
         for await _ in acksReady {
-            await flushAcks()
+            await flushAcks(until: nil)
         }
     }
 
-    private func flushAcks() async {
+    /// Commits the waiting acks, retrying every 100 ms while that fails, until cancelled or `until` passes.
+    private func flushAcks(until giveUp: ContinuousClock.Instant?) async {
         while true {
             let batch = state.withLock { state in
                 defer { state.acks.removeAll(keepingCapacity: true) }
@@ -275,7 +298,9 @@ public final class JobRunner: Service, Sendable {
             }
             if batch.isEmpty { return }
             do {
-                let done = try await jobs.complete(jobs: batch.map(\.key), worker: settings.worker, logger: logger)
+                let done = try await bounded { [jobs, settings, logger] in
+                    try await jobs.complete(jobs: batch.map(\.key), worker: settings.worker, logger: logger)
+                }
                 for (key, kind) in batch where done.contains(key.id) { metrics?.succeeded(kind) }
                 if done.count < batch.count {
                     logger.warning("lost the lease of jobs before their ack; they run again",
@@ -291,93 +316,125 @@ public final class JobRunner: Service, Sendable {
                 state.withLock { $0.acks.insert(contentsOf: batch, at: 0) }
                 logger.warning("acknowledging jobs failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
                 if Task.isCancelled { return }
+                if let giveUp, ContinuousClock.now >= giveUp { return }
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
     }
 
     private func recordFailure(_ job: ClaimedJob, error: any Error, logger: Logger) async {
-        // A deferral is not a failure: it waits as told, never goes dead, and gives its attempt back.
-        let (message, type, retryAfter, permanent, deferred): (String, String, Duration?, Bool, Bool) = switch error {
+        // A deferral is not a failure: it waits as told, never goes dead, and gives its attempt back. Nor is losing
+        // the database (a crash, a restart, a move): the attempt is given back and the job is due again at once, so
+        // it runs as soon as the database answers. A statement deadline counts, so a job that always overruns ends dead.
+        let unreachable = DatabaseOutage.covers(error) && !(error is StatementDeadlineExceeded)
+        let (message, type, retryAfter, permanent, refund): (String, String, Duration?, Bool, Bool) = switch error {
         case JobFailure.permanent(let message): (message, "permanent", nil, true, false)
         case JobFailure.retryable(let message, let after): (message, "retryable", after, false, false)
         case JobFailure.deferred(let message, let wait): (message, "deferred", wait, false, true)
+        case _ where unreachable: ("the database was unreachable: \(String(reflecting: error))", "database_unavailable", .zero, false, true)
         case let error as PSQLError:
             ("SQLSTATE \(error.sqlState ?? "?"): \(error.serverMessage ?? String(reflecting: error))", "database", nil, false, false)
         default: (String(describing: error), String(reflecting: type(of: error)), nil, false, false)
         }
-        let retryAt: Date? = permanent || (!deferred && job.attempt >= job.maxAttempts) ? nil
+        let retryAt: Date? = permanent || (!refund && job.attempt >= job.maxAttempts) ? nil
             : Date().addingTimeInterval((retryAfter ?? settings.retry.delay(afterAttempts: job.attempt)).inSeconds)
         if retryAt == nil {
             metrics?.dead(job.kind)
             logger.error("job is dead", metadata: ["attempt": "\(job.attempt)", "error": "\(message)"])
         } else {
             metrics?.retried(job.kind)
-            if deferred { logger.notice("job deferred", metadata: ["wait": "\(retryAfter.map { "\($0)" } ?? "")", "reason": "\(message)"]) }
+            if refund { logger.notice("job deferred", metadata: ["wait": "\(retryAfter.map { "\($0)" } ?? "")", "reason": "\(message)"]) }
             else { logger.warning("job attempt failed; retrying", metadata: ["attempt": "\(job.attempt)", "error": "\(message)"]) }
         }
-        do {
-            try await jobs.fail(job, worker: settings.worker, error: message, errorType: type, retryAt: retryAt,
-                                refundAttempt: deferred, logger: logger)
-        } catch {
-            // The lease will expire and the job will be reclaimed: late, but not lost.
-            logger.error("could not record the failure", metadata: ["error": "\(String(reflecting: error))"])
+        // Recorded as soon as the database takes it: an outage fails the attempt and its record alike, and a job left
+        // `running` would wait out its lease. Given up once the lease must have expired (the job is reclaimed then).
+        let giveUp = ContinuousClock.now + settings.lease
+        var pause = Duration.milliseconds(50)
+        while true {
+            do {
+                try await bounded { [jobs, settings] in
+                    try await jobs.fail(job, worker: settings.worker, error: message, errorType: type, retryAt: retryAt,
+                                        refundAttempt: refund, logger: logger)
+                }
+                return
+            } catch {
+                guard !Task.isCancelled, ContinuousClock.now + pause < giveUp else {
+                    // The lease will expire and the job will be reclaimed: late, but not lost.
+                    logger.error("could not record the failure", metadata: ["error": "\(String(reflecting: error))"])
+                    return
+                }
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(1))
+            }
         }
     }
 
-    /// LISTENs on a dedicated connection; on every (re)connect it wakes the claim loop (a sweep for what was
-    /// missed while it was down) and reconnects with backoff when the connection drops.
+    /// LISTENs on a connection of its own (`NotificationListener`); every (re)connect wakes the claim loop, a sweep
+    /// for what was missed while it was down.
     private func listen() async {
-        var failures = 0
-        while !Task.isCancelled {
-            do {
-                try await DedicatedConnection.with(listenURL, applicationName: listenerName, logger: logger) { connection in
-                    try await connection.listen(on: Self.channel) { notifications in
-                        state.withLock { $0.listening = true }
-                        if failures > 0 { logger.notice("job LISTEN connection restored") }
-                        failures = 0
-                        wake.yield()
-                        for try await _ in notifications { wake.yield() }
-                    }
-                }
-            } catch where Task.isCancelled {
-                break
-            } catch {
-                failures += 1
-                metrics?.reconnects.increment()
-                logger.warning("job LISTEN connection lost; polling until it is back",
-                               metadata: ["error": "\(String(reflecting: error))", "failures": "\(failures)"])
+        let listener = NotificationListener(url: listenURL, channel: Self.channel, applicationName: listenerName,
+                                            deadline: database.pool.deadlines.standard, logger: logger)
+        await listener.run { listening in
+            let restored = state.withLock { state in
+                defer { state.listening = listening }
+                return listening && !state.listening && state.listenLost
             }
-            state.withLock { $0.listening = false }
-            try? await Task.sleep(for: .milliseconds(min(5_000, 100 << min(failures, 6))))
+            if restored { logger.notice("job LISTEN connection restored") }
+            if listening {
+                state.withLock { $0.listenLost = false }
+                wake.yield()
+            }
+        } lost: { error, failures in
+            state.withLock { $0.listenLost = true }
+            metrics?.reconnects.increment()
+            logger.warning("job LISTEN connection lost; polling until it is back",
+                           metadata: ["error": "\(String(reflecting: error))", "failures": "\(failures)"])
+        } notification: { _ in
+            wake.yield()
         }
-        state.withLock { $0.listening = false }
     }
 
     private func renewLeases() async {
         let held = Array(state.withLock { $0.inFlight })
         do {
-            try await jobs.renew(worker: settings.worker, jobs: held, lease: settings.lease, logger: logger)
+            _ = try await bounded { [jobs, settings, logger] in
+                try await jobs.renew(worker: settings.worker, jobs: held, lease: settings.lease, logger: logger)
+            }
         } catch {
             logger.warning("renewing job leases failed", metadata: ["error": "\(String(reflecting: error))"])
         }
     }
 
-    /// Expired leases back to pending, the done jobs' history kept (days past retention dropped), idempotency keys past
-    /// retention purged in batches, depth gauge.
-    private func housekeeping() async {
+    /// Jobs of runners that stopped without finishing them (their lease expired) back to pending, or dead after their
+    /// last attempt; wakes the claim loop when there were any.
+    private func reclaimExpired() async {
         do {
-            let reclaimed = try await jobs.reclaimExpired(logger: logger)
+            let reclaimed = try await bounded { [jobs, logger] in try await jobs.reclaimExpired(logger: logger) }
             if reclaimed > 0 {
                 logger.warning("reclaimed jobs whose runner stopped without finishing them", metadata: ["jobs": "\(reclaimed)"])
                 wake.yield()
             }
-            try await jobs.keepHistory(retention: settings.retention, logger: logger)
-            while try await idempotencyKeys.purgeExpired(limit: 1000, logger: logger) == 1000 {}
-            metrics?.depth.set(Int64(try await jobs.depth(logger: logger)))
+        } catch {
+            logger.warning("reclaiming expired job leases failed", metadata: ["error": "\(String(reflecting: error))"])
+        }
+    }
+
+    /// The done jobs' history kept (days past retention dropped), idempotency keys past retention purged in batches,
+    /// depth gauge.
+    private func housekeeping() async {
+        do {
+            _ = try await bounded { [jobs, settings, logger] in try await jobs.keepHistory(retention: settings.retention, logger: logger) }
+            while try await bounded({ [idempotencyKeys, logger] in try await idempotencyKeys.purgeExpired(limit: 1000, logger: logger) }) == 1000 {}
+            metrics?.depth.set(Int64(try await bounded { [jobs, logger] in try await jobs.depth(logger: logger) }))
         } catch {
             logger.warning("job housekeeping failed", metadata: ["error": "\(String(reflecting: error))"])
         }
+    }
+
+    /// One of the runner's own database calls, waited for at most the pool's deadline and the time the pool takes to
+    /// give up on a lease (decisions D35): whatever happens below it, the loop that made it goes on.
+    private func bounded<T: Sendable>(_ call: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await awaitAtMost(database.pool.deadlines.standard + ConnectionPool.abandonAfter + .seconds(1), call)
     }
 
     private func tick(every interval: Duration, _ body: @Sendable () async -> Void) async {
