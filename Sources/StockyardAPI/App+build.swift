@@ -60,7 +60,7 @@ public func buildApplication(config: StockyardConfig, worker: Bool = true, logge
 public func buildApplication(_ dependencies: APIDependencies, services: [any Service],
                              logger: Logger) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(dependencies),
+        router: UnwaitedRouter(router: buildRouter(dependencies)),
         configuration: .init(address: .hostname(dependencies.config.httpHost, port: dependencies.config.httpPort),
                              serverName: "stockyard"),
         services: services,

@@ -61,6 +61,30 @@ import Testing
         }
     }
 
+    /// The case no close can end (decisions D35): a body left waiting for good after its connection closed (here it
+    /// waits on a continuation nobody resumes, as PostgresNIO's dropped statement does). Within about a second the
+    /// pool gives its slot back, and the caller waiting through `awaitAtMost` gets a retryable error.
+    @Test func aLeaseThatNeverReturnsAfterItsConnectionClosedGivesItsSlotBackAndEndsTheWait() async throws {
+        let environment = try await TestEnvironment.get()
+        try await Database.withPool(url: environment.appURL, poolSize: 1, logger: environment.logger) { database in
+            let started = ContinuousClock.now
+            await #expect(throws: StatementDeadlineExceeded.self) {
+                try await awaitAtMost(.seconds(20)) {
+                    try await database.withConnection { connection in
+                        let pid = try await Self.backend(connection)
+                        _ = try await environment.owner.collect("SELECT pg_terminate_backend(\(pid))")
+                        await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in }   // never resumed
+                    }
+                }
+            }
+            #expect(started.duration(to: .now) < .seconds(5), "given up about a second after the connection closed")
+            let answer = try await database.withConnection { connection in
+                try await connection.query("SELECT 41 + 1", logger: environment.logger).collect().first!.decode(Int.self)
+            }
+            #expect(answer == 42, "the pool of one serves again")
+        }
+    }
+
     @Test func aListenerWhoseConnectionIsTerminatedListensAgain() async throws {
         let environment = try await TestEnvironment.get()
         let channel = "stockyard_test_\(UInt32.random(in: 0...UInt32.max))"

@@ -123,14 +123,19 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let (problem, status) = Problem.from(error)
-            if status.code >= 500 {
-                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            let withContext = Problem(
-                slug: String(problem.type.dropFirst(Problem.typeBase.count)), title: problem.title, status: status,
-                detail: problem.detail, field: problem.field, instance: request.uri.path, requestID: context.requestID)
-            return withContext.response(status: status)
+            return Self.response(for: error, to: request, context: context)
         }
+    }
+
+    /// The problem+json answer to `request` for `error`, logged when it is the server's.
+    static func response(for error: any Error, to request: Request, context: Context) -> Response {
+        let (problem, status) = Problem.from(error)
+        if status.code >= 500 {
+            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+        }
+        let withContext = Problem(
+            slug: String(problem.type.dropFirst(Problem.typeBase.count)), title: problem.title, status: status,
+            detail: problem.detail, field: problem.field, instance: request.uri.path, requestID: context.requestID)
+        return withContext.response(status: status)
     }
 }
