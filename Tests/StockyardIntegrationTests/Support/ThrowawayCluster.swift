@@ -18,31 +18,38 @@ struct ThrowawayCluster: Sendable {
     static let prefix = "stockyard-cluster-"
 
     /// Creates, starts and migrates a new cluster, after stopping and removing those of test processes that died
-    /// without cleaning up (killed at a time limit, say).
+    /// without cleaning up (killed at a time limit, say). Its port is below Linux's ephemeral range (32768–60999): a
+    /// port in that range can be held by any outgoing connection of the machine at the moment the server binds it,
+    /// or rebinds it after a crash (seen: "ops/pg up exited with status 256" a few runs in a hundred). A start that
+    /// fails anyway is tried again on another port.
     static func start(logger: Logger) async throws -> ThrowawayCluster {
         reapOrphans()
-        let directory = NSTemporaryDirectory() + prefix + "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let port = Int.random(in: 55_000...56_000)
-        let owner = try DatabaseURL(parsing: "postgres://stockyard_owner:stockyard_owner@127.0.0.1:\(port)/stockyard")
-        var app = owner
-        app.username = "stockyard_app"
-        app.password = "stockyard_app"
-        let cluster = ThrowawayCluster(directory: directory, port: port, ownerURL: owner, appURL: app)
-        do {
-            try cluster.up()
-            try await Database.withPool(url: owner, poolSize: 1, logger: logger) { pool in
-                _ = try await Migrator(database: pool, logger: logger)
-                    .migrate(Migrator.loadFiles(directory: TestEnvironment.migrationsDirectory))
+        for attempt in 1...3 {
+            let directory = NSTemporaryDirectory() + prefix + "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            let port = Int.random(in: 22_000...29_999)
+            let owner = try DatabaseURL(parsing: "postgres://stockyard_owner:stockyard_owner@127.0.0.1:\(port)/stockyard")
+            var app = owner
+            app.username = "stockyard_app"
+            app.password = "stockyard_app"
+            let cluster = ThrowawayCluster(directory: directory, port: port, ownerURL: owner, appURL: app)
+            do {
+                try cluster.up()
+                try await Database.withPool(url: owner, poolSize: 1, logger: logger) { pool in
+                    _ = try await Migrator(database: pool, logger: logger)
+                        .migrate(Migrator.loadFiles(directory: TestEnvironment.migrationsDirectory))
+                }
+                return cluster
+            } catch where attempt < 3 {
+                cluster.destroy()
+            } catch {
+                cluster.destroy()
+                throw error
             }
-        } catch {
-            cluster.destroy()
-            throw error
         }
-        return cluster
+        fatalError("unreachable: the last attempt returns or throws")
     }
 
-    /// Starts the server (after a crash: recovers from the WAL first). Tried three times: a start right after an
-    /// immediate shutdown was seen to fail once in about 55 runs.
+    /// Starts the server (after a crash: recovers from the WAL first), tried three times a second apart.
     func up() throws {
         for attempt in 1...3 {
             do { return try opsPG("up") } catch where attempt < 3 { Thread.sleep(forTimeInterval: 1) }
@@ -61,7 +68,7 @@ struct ThrowawayCluster: Sendable {
     /// Stops and removes the clusters whose test process is gone.
     static func reapOrphans() {
         let temporary = NSTemporaryDirectory()
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix(prefix) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix(prefix) && !name.hasSuffix(".log") {
             let owner = name.dropFirst(prefix.count).split(separator: "-").first.flatMap { pid_t($0) }
             guard let owner, owner != getpid(), Glibc.kill(owner, 0) != 0 else { continue }
             try? opsPG("down", directory: temporary + name, port: 0)
@@ -76,14 +83,20 @@ struct ThrowawayCluster: Sendable {
     private static func opsPG(_ command: String, directory: String, port: Int) throws {
         let script = URL(fileURLWithPath: TestEnvironment.migrationsDirectory).deletingLastPathComponent()
             .appendingPathComponent("ops/pg").path
-        let line = "STOCKYARD_PG_DATA='\(directory)/pg' STOCKYARD_PG_PORT=\(port) '\(script)' \(command) </dev/null >/dev/null 2>&1"
+        let output = "\(directory)-ops-pg.log"
+        let line = "STOCKYARD_PG_DATA='\(directory)/pg' STOCKYARD_PG_PORT=\(port) '\(script)' \(command) </dev/null >'\(output)' 2>&1"
         let status = system(line)
-        guard status == 0 else { throw OpsPGFailed(command: command, status: status) }
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        guard status == 0 else {
+            let said = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            throw OpsPGFailed(command: command, status: status, output: String(said.suffix(1500)))
+        }
     }
 
     struct OpsPGFailed: Error, CustomStringConvertible {
         let command: String
         let status: Int32
-        var description: String { "ops/pg \(command) exited with status \(status)" }
+        let output: String
+        var description: String { "ops/pg \(command) exited with status \(status): \(output)" }
     }
 }
