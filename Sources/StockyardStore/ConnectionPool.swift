@@ -168,7 +168,7 @@ public final class ConnectionPool: Service, Sendable {
             }
         } catch {
             release(nil)
-            throw error
+            throw Task.isCancelled ? CancellationError() : error   // a connect cut short by the cancellation
         }
         // From the moment the body has its connection: waiting for a slot is not a statement, and opening a
         // connection has its own bound (`connectTimeout`).

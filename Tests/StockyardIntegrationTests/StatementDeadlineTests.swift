@@ -47,12 +47,15 @@ import Testing
     @Test func aCancelledLeaseEndsAtOnce() async throws {
         let environment = try await TestEnvironment.get()
         try await Database.withPool(url: environment.appURL, poolSize: 1, logger: environment.logger) { database in
+            let leased = Atomic<Bool>(false)
             let sleeping = Task {
                 try await database.withConnection { connection in
+                    leased.store(true, ordering: .relaxed)
                     _ = try await connection.query("SELECT pg_sleep(30)", logger: environment.logger).collect()
                 }
             }
-            try await Task.sleep(for: .milliseconds(200))
+            try await waitUntil { leased.load(ordering: .relaxed) }
+            try await Task.sleep(for: .milliseconds(100))
             let cancelled = ContinuousClock.now
             sleeping.cancel()
             await #expect(throws: CancellationError.self) { try await sleeping.value }
