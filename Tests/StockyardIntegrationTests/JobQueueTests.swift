@@ -329,7 +329,9 @@ import Testing
             try await Task.sleep(until: claimedAt + .milliseconds(2_500))
             #expect(log.count(id) == 0, "not while the lease holds")
             try await waitUntil(timeout: .seconds(10)) { try await environment.job(id, company: company.id)?.state == .done }
-            #expect(claimedAt.duration(to: .now) < .seconds(5), "done within 2 s of the lease's expiry")
+            // About 4 s on a quiet machine (the 3 s lease, then the 1 s reclaim clock); the housekeeping pass that
+            // used to reclaim would come only after 600 s. The bound leaves room for a loaded CI machine.
+            #expect(claimedAt.duration(to: .now) < .seconds(10), "reclaimed on the runner's own 1 s clock")
         }
         let job = try #require(try await environment.job(id, company: company.id))
         #expect(log.count(id) == 1 && job.attempts == 2, "the lost attempt counts")
